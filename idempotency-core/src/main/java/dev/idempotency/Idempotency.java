@@ -1,0 +1,290 @@
+package dev.idempotency;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.stream.Collectors;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.idempotency.internal.DurationParser;
+import dev.idempotency.internal.Engine;
+import dev.idempotency.internal.OperationSpec;
+import dev.idempotency.key.KeyStrategy;
+import dev.idempotency.serialization.JacksonResultSerializer;
+import dev.idempotency.serialization.ResultSerializer;
+import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.store.InMemoryIdempotencyStore;
+
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The programmatic entry point: everything {@link Idempotent} does, for code without Spring (and for
+ * self-invocation, which proxies do not intercept). Thread-safe; make one per application and share it.
+ *
+ * <pre>{@code
+ * Idempotency idempotency = Idempotency.builder().store(store).build();
+ * IdempotentOperation<Receipt> charge = idempotency.operation("payments.charge", Receipt.class).build();
+ * Receipt receipt = charge.execute(request.idempotencyKey(), request, () -> gateway.charge(request));
+ * }</pre>
+ */
+public final class Idempotency {
+
+    /** The longest namespace accepted, so that record ids stay well inside every store's key limit. */
+    public static final int MAX_NAMESPACE_LENGTH = 255;
+
+    private final IdempotencyStore store;
+    private final IdempotencyConfig config;
+    private final ResultSerializer serializer;
+    private final Map<String, KeyStrategy> keyStrategies;
+    private final KeyStrategy defaultKeyStrategy;
+    private final Engine engine;
+    private final ConcurrentMap<Method, IdempotentOperation<Object>> methodOperations = new ConcurrentHashMap<>();
+
+    private Idempotency(Builder b) {
+        this.store = b.store;
+        this.config = b.config;
+        this.serializer = b.serializer;
+        this.keyStrategies = Map.copyOf(b.keyStrategies);
+        this.defaultKeyStrategy = b.defaultKeyStrategy;
+        ObjectMapper canonicalBase = serializer instanceof JacksonResultSerializer jackson
+                ? jackson.mapper() : JsonMapper.builder().build();
+        IdempotencyListener listener = b.listeners.size() == 1
+                ? b.listeners.get(0) : IdempotencyListener.composite(b.listeners);
+        this.engine = new Engine(store, config, serializer, listener, canonicalBase);
+    }
+
+    /** An instance on a new in-memory store with every default. */
+    public static Idempotency create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts an operation named {@code namespace} whose calls return {@code resultType}. */
+    public <T> IdempotentOperation.Builder<T> operation(String namespace, Class<T> resultType) {
+        return new IdempotentOperation.Builder<>(this, namespace, ResultType.of(resultType));
+    }
+
+    /** Starts an operation whose calls return a generic type: {@code new ResultType<List<Order>>() {}}. */
+    public <T> IdempotentOperation.Builder<T> operation(String namespace, ResultType<T> resultType) {
+        return new IdempotentOperation.Builder<>(this, namespace, resultType);
+    }
+
+    /**
+     * The operation an {@link Idempotent} method declares, built once per method and cached: namespace, ttl,
+     * lease, policy, final exceptions and key strategy from the annotation, the result type from the method's
+     * generic return type (for a {@link CompletionStage}, its value type).
+     *
+     * @throws IllegalArgumentException when the method is not annotated, or an attribute is invalid; the message
+     *                                  names the method and the attribute
+     */
+    public IdempotentOperation<Object> operation(Method method) {
+        Objects.requireNonNull(method, "method must not be null");
+        IdempotentOperation<Object> operation = methodOperations.get(method);
+        if (operation == null) {
+            operation = methodOperations.computeIfAbsent(method, this::fromAnnotation);
+        }
+        return operation;
+    }
+
+    /**
+     * Checks, in a test of your own code, that {@code sample} would replay: it is serialized, held to the store's
+     * size limit, read back as {@code type}, and compared with {@link Object#equals}.
+     *
+     * @throws IllegalArgumentException saying why the sample would not replay
+     */
+    public <T> void verifyReplayable(@Nullable T sample, ResultType<T> type) {
+        Type declared = type.type();
+        byte[] bytes;
+        try {
+            bytes = serializer.serialize(sample, declared);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("A " + declared.getTypeName() + " cannot be serialized: "
+                    + e.getMessage(), e);
+        }
+        if (bytes.length > store.maxResultBytes()) {
+            throw new IllegalArgumentException("A " + declared.getTypeName() + " of " + bytes.length
+                    + " bytes is above the store's limit of " + store.maxResultBytes() + " bytes");
+        }
+        Object back;
+        try {
+            back = serializer.deserialize(bytes, declared);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("A " + declared.getTypeName() + " cannot be read back: "
+                    + e.getMessage(), e);
+        }
+        if (!Objects.equals(sample, back)) {
+            throw new IllegalArgumentException("A " + declared.getTypeName() + " does not read back equal: wrote "
+                    + sample + ", read " + back + " (does the type implement equals?)");
+        }
+    }
+
+    /** {@link #verifyReplayable(Object, ResultType)} for a non-generic type. */
+    public <T> void verifyReplayable(@Nullable T sample, Class<T> type) {
+        verifyReplayable(sample, ResultType.of(type));
+    }
+
+    public IdempotencyStore store() {
+        return store;
+    }
+
+    public IdempotencyConfig config() {
+        return config;
+    }
+
+    @Override
+    public String toString() {
+        return "Idempotency[store=" + store + ", " + config + "]";
+    }
+
+    IdempotentOperation<Object> fromAnnotation(Method method) {
+        Idempotent annotation = method.getAnnotation(Idempotent.class);
+        String where = "@Idempotent on " + describe(method);
+        if (annotation == null) {
+            throw new IllegalArgumentException(describe(method) + " is not annotated with @Idempotent");
+        }
+        String namespace = annotation.name().isBlank()
+                ? method.getDeclaringClass().getName() + "." + method.getName() : annotation.name();
+        Duration ttl = annotation.ttl().isBlank() ? null : DurationParser.parse(annotation.ttl(), "ttl of " + where);
+        Duration lease = annotation.lease().isBlank()
+                ? null : DurationParser.parse(annotation.lease(), "lease of " + where);
+        KeyStrategy strategy = null;
+        if (!annotation.keyStrategy().isBlank()) {
+            strategy = keyStrategies.get(annotation.keyStrategy());
+            if (strategy == null) {
+                throw new IllegalArgumentException("Unknown keyStrategy '" + annotation.keyStrategy() + "' of "
+                        + where + ": register it with Idempotency.builder().keyStrategy(name, strategy); known: "
+                        + keyStrategies.keySet().stream().sorted().collect(Collectors.joining(", ", "[", "]")));
+            }
+        }
+        Type returnType = method.getGenericReturnType();
+        boolean async = CompletionStage.class.isAssignableFrom(method.getReturnType());
+        if (async) {
+            returnType = returnType instanceof ParameterizedType parameterized
+                    ? parameterized.getActualTypeArguments()[0] : Object.class;
+        }
+        try {
+            return build(validNamespace(namespace), describe(method), returnType, ttl, lease, annotation.onInProgress(),
+                    Arrays.asList(annotation.finalExceptions()), strategy, method, async);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    <T> IdempotentOperation<T> build(String namespace, String description, Type resultType,
+            @Nullable Duration ttl, @Nullable Duration lease, InProgressPolicy inProgress,
+            List<Class<? extends Throwable>> finalExceptions, @Nullable KeyStrategy keyStrategy,
+            @Nullable Method method, boolean async) {
+        Duration effectiveTtl = ttl != null ? ttl : config.ttl();
+        Duration effectiveLease = lease != null ? lease : config.lease();
+        if (effectiveLease.compareTo(effectiveTtl) > 0) {
+            throw new IllegalArgumentException("lease (" + effectiveLease + ") must not be longer than ttl ("
+                    + effectiveTtl + "): a record would expire while its call still runs");
+        }
+        InProgressPolicy policy = inProgress == InProgressPolicy.DEFAULT ? config.inProgressPolicy() : inProgress;
+        boolean voidResult = resultType == void.class || resultType == Void.class;
+        OperationSpec spec = new OperationSpec(namespace, description, resultType, voidResult, effectiveTtl,
+                effectiveLease, policy, finalExceptions);
+        return new IdempotentOperation<>(engine, spec, keyStrategy != null ? keyStrategy : defaultKeyStrategy,
+                method, async);
+    }
+
+    static String validNamespace(String namespace) {
+        Objects.requireNonNull(namespace, "namespace must not be null");
+        if (namespace.isBlank()) {
+            throw new IllegalArgumentException("namespace must not be blank");
+        }
+        if (namespace.length() > MAX_NAMESPACE_LENGTH) {
+            throw new IllegalArgumentException("namespace must be at most " + MAX_NAMESPACE_LENGTH
+                    + " characters, but was " + namespace.length() + ": set a shorter name");
+        }
+        return namespace;
+    }
+
+    static Duration positive(Duration value, String name) {
+        Objects.requireNonNull(value, name + " must not be null");
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, but was " + value);
+        }
+        return value;
+    }
+
+    private static String describe(Method method) {
+        return method.getDeclaringClass().getSimpleName() + "." + method.getName()
+                + Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
+                        .collect(Collectors.joining(", ", "(", ")"));
+    }
+
+    /** Builds an {@link Idempotency}. */
+    public static final class Builder {
+
+        private IdempotencyStore store = InMemoryIdempotencyStore.create();
+        private IdempotencyConfig config = IdempotencyConfig.defaults();
+        private ResultSerializer serializer = JacksonResultSerializer.create();
+        private final List<IdempotencyListener> listeners = new ArrayList<>();
+        private final Map<String, KeyStrategy> keyStrategies = new LinkedHashMap<>();
+        private KeyStrategy defaultKeyStrategy = KeyStrategy.defaultStrategy();
+
+        private Builder() {
+        }
+
+        /** Where records live; default a new {@link InMemoryIdempotencyStore}. */
+        public Builder store(IdempotencyStore store) {
+            this.store = Objects.requireNonNull(store, "store must not be null");
+            return this;
+        }
+
+        /** The settings; default {@link IdempotencyConfig#defaults()}. */
+        public Builder config(IdempotencyConfig config) {
+            this.config = Objects.requireNonNull(config, "config must not be null");
+            return this;
+        }
+
+        /** How results are kept; default {@link JacksonResultSerializer#create()}. */
+        public Builder serializer(ResultSerializer serializer) {
+            this.serializer = Objects.requireNonNull(serializer, "serializer must not be null");
+            return this;
+        }
+
+        /** Adds a listener told about every call's outcome; none by default. */
+        public Builder listener(IdempotencyListener listener) {
+            this.listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            return this;
+        }
+
+        /** Registers a key strategy that {@code @Idempotent(keyStrategy = name)} picks. */
+        public Builder keyStrategy(String name, KeyStrategy strategy) {
+            Objects.requireNonNull(name, "name must not be null");
+            Objects.requireNonNull(strategy, "strategy must not be null");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("a key strategy's name must not be blank");
+            }
+            this.keyStrategies.put(name, strategy);
+            return this;
+        }
+
+        /** The key strategy of operations that choose none; default {@link KeyStrategy#defaultStrategy()}. */
+        public Builder defaultKeyStrategy(KeyStrategy strategy) {
+            this.defaultKeyStrategy = Objects.requireNonNull(strategy, "strategy must not be null");
+            return this;
+        }
+
+        public Idempotency build() {
+            return new Idempotency(this);
+        }
+    }
+}

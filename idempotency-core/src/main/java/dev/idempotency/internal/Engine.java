@@ -1,0 +1,453 @@
+package dev.idempotency.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.IdempotencyEvent;
+import dev.idempotency.IdempotencyInProgressException;
+import dev.idempotency.IdempotencyKeyException;
+import dev.idempotency.IdempotencyListener;
+import dev.idempotency.IdempotencyPayloadMismatchException;
+import dev.idempotency.IdempotencyReplayException;
+import dev.idempotency.IdempotencyStoreException;
+import dev.idempotency.IdempotentSupplier;
+import dev.idempotency.InProgressPolicy;
+import dev.idempotency.MissingKeyPolicy;
+import dev.idempotency.ReplaySource;
+import dev.idempotency.StoreFailurePolicy;
+import dev.idempotency.serialization.ResultSerializer;
+import dev.idempotency.store.ClaimResult;
+import dev.idempotency.store.IdempotencyRecord;
+import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.store.RecordStatus;
+
+/**
+ * The state machine of one call (SEMANTICS.md): resolve the key, answer from the local cache, claim, run and
+ * complete or release, or let the existing record decide. Thread-safe; one instance serves every operation.
+ */
+public final class Engine {
+
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+    private static final byte[] NO_BYTES = new byte[0];
+
+    private final IdempotencyStore store;
+    private final IdempotencyConfig config;
+    private final ResultSerializer serializer;
+    private final IdempotencyListener listener;
+    private final Clock clock;
+    private final CanonicalForm canonical;
+    private final FailureCodec failures;
+    private final @Nullable LocalCache cache;
+
+    public Engine(IdempotencyStore store, IdempotencyConfig config, ResultSerializer serializer,
+            IdempotencyListener listener, tools.jackson.databind.ObjectMapper canonicalBase) {
+        this.store = store;
+        this.config = config;
+        this.serializer = serializer;
+        this.listener = listener;
+        this.clock = config.clock();
+        this.canonical = new CanonicalForm(canonicalBase);
+        this.failures = new FailureCodec(canonical.mapper());
+        this.cache = config.localCacheEnabled() ? new LocalCache(config.localCacheMaxSize(), clock) : null;
+    }
+
+    /** Runs {@code body} at most once per key within the retention time; duplicates replay its outcome. */
+    @SuppressWarnings("unchecked")
+    public <T, E extends Throwable> T execute(OperationSpec op, @Nullable Object key, @Nullable Object payload,
+            IdempotentSupplier<? extends T, E> body) throws E {
+        Start start = start(op, key, payload);
+        if (start.claim == null) {
+            return start.call == null ? body.get() : (T) start.replayed;
+        }
+        T value;
+        try {
+            value = body.get();
+        } catch (Throwable failure) {
+            settleFailure(start.call, start.claim, failure);
+            throw failure;
+        }
+        settleSuccess(start.call, start.claim, value);
+        return value;
+    }
+
+    /**
+     * The asynchronous form: the key is claimed now, on the caller's thread, and the record completes or is
+     * released when the body's stage settles, before the returned future does. A duplicate gets an already
+     * settled future.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> CompletableFuture<T> executeAsync(OperationSpec op, @Nullable Object key, @Nullable Object payload,
+            Supplier<? extends @Nullable CompletionStage<? extends T>> body) {
+        Start start;
+        try {
+            start = start(op, key, payload);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (start.claim == null) {
+            if (start.call == null) {
+                CompletionStage<? extends T> unprotected = body.get();
+                return unprotected == null ? null : (CompletableFuture<T>) unprotected.toCompletableFuture();
+            }
+            return CompletableFuture.completedFuture((T) start.replayed);
+        }
+        Call call = start.call;
+        IdempotencyRecord claim = start.claim;
+        CompletionStage<? extends T> stage;
+        try {
+            stage = body.get();
+        } catch (RuntimeException | Error failure) {
+            settleFailure(call, claim, failure);
+            throw failure;
+        }
+        if (stage == null) {
+            NullPointerException missing = new NullPointerException(op.description()
+                    + " returned a null CompletionStage; an asynchronous operation must return a stage");
+            settleFailure(call, claim, missing);
+            throw missing;
+        }
+        CompletableFuture<T> settled = new CompletableFuture<>();
+        stage.whenComplete((value, error) -> {
+            if (error == null) {
+                settleSuccess(call, claim, value);
+                settled.complete(value);
+            } else {
+                Throwable failure = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                settleFailure(call, claim, failure);
+                settled.completeExceptionally(failure);
+            }
+        });
+        return settled;
+    }
+
+    /**
+     * Steps 1 to 3 and 5 of the state machine: returns a claimed start (run the body), a replayed value, or an
+     * unprotected start (no key or no store, and configured to run anyway); throws what the existing record
+     * decides.
+     */
+    private Start start(OperationSpec op, @Nullable Object key, @Nullable Object payload) {
+        Call call = resolve(op, key, payload);
+        if (call == null) {
+            return Start.UNPROTECTED;
+        }
+        IdempotencyRecord cached = cache == null ? null : cache.get(call.id);
+        if (cached != null) {
+            return Start.replayed(call, replay(call, cached, ReplaySource.LOCAL_CACHE));
+        }
+        Instant waitDeadline = null;
+        while (true) {
+            Instant now = clock.instant();
+            IdempotencyRecord claim = newClaim(call, now);
+            ClaimResult result = claim(call, claim, now);
+            if (result == null) {
+                return Start.UNPROTECTED;
+            }
+            if (result.isClaimed()) {
+                return new Start(call, claim, null);
+            }
+            IdempotencyRecord existing = result.existing();
+            if (existing.status() != RecordStatus.IN_PROGRESS || !existing.fingerprint().equals(call.fingerprint)) {
+                return Start.replayed(call, replay(call, existing, ReplaySource.STORE));
+            }
+            if (waitDeadline == null) {
+                waitDeadline = now.plus(config.waitTimeout());
+            }
+            IdempotencyRecord outcome = awaitOutcome(call, existing, now, waitDeadline);
+            if (outcome != null) {
+                return Start.replayed(call, replay(call, outcome, ReplaySource.STORE));
+            }
+        }
+    }
+
+    // --- the steps ---
+
+    private @Nullable Call resolve(OperationSpec op, @Nullable Object key, @Nullable Object payload) {
+        String keyText;
+        try {
+            keyText = canonical.key(key);
+        } catch (RuntimeException e) {
+            throw new IdempotencyKeyException(op.namespace(), "Cannot read the idempotency key of "
+                    + op.description() + " (namespace " + op.namespace() + "): " + e.getMessage()
+                    + ". Use a key of a simple type (String, number, UUID) or one Jackson can write.", e);
+        }
+        if (keyText == null) {
+            if (config.missingKeyPolicy() == MissingKeyPolicy.RUN_UNPROTECTED) {
+                log.warn("No idempotency key for {} (namespace {}): running without protection, as configured",
+                        op.description(), op.namespace());
+                return null;
+            }
+            throw new IdempotencyKeyException(op.namespace(), "No idempotency key for " + op.description()
+                    + " (namespace " + op.namespace() + "): the key was null or blank. Pass a key (mark a parameter"
+                    + " with @IdempotencyKey, set @Idempotent(key = ...), or choose a keyStrategy); the body did"
+                    + " not run.", null);
+        }
+        String fingerprint;
+        try {
+            fingerprint = canonical.fingerprint(payload);
+        } catch (RuntimeException e) {
+            throw new IdempotencyKeyException(op.namespace(), "Cannot fingerprint the payload of "
+                    + op.description() + " (namespace " + op.namespace() + "): " + e.getMessage()
+                    + ". Pass a payload Jackson can write (the arguments that define the request); the body did"
+                    + " not run.", e);
+        }
+        String id = op.namespace() + "#" + Hashing.sha256(keyText);
+        return new Call(op, id, fingerprint, new IdempotencyEvent(op.namespace(), id));
+    }
+
+    private IdempotencyRecord newClaim(Call call, Instant now) {
+        return IdempotencyRecord.inProgress(call.id, call.fingerprint, UUID.randomUUID().toString(),
+                retainUntil(now, call.op.ttl()), now.plus(call.op.lease()));
+    }
+
+    /** Claims the key; {@code null} means the store failed and the call runs unprotected, as configured. */
+    private @Nullable ClaimResult claim(Call call, IdempotencyRecord claim, Instant now) {
+        try {
+            return store.claim(claim, now);
+        } catch (RuntimeException e) {
+            IdempotencyStoreException failure = storeFailure(call, "claim", e);
+            if (config.storeFailurePolicy() == StoreFailurePolicy.RUN_UNPROTECTED) {
+                log.warn("Idempotency store failed for {} (record {}): running without protection, as configured",
+                        call.op.description(), call.id, e);
+                return null;
+            }
+            throw failure;
+        }
+    }
+
+    private void settleSuccess(Call call, IdempotencyRecord claim, @Nullable Object value) {
+        byte[] result;
+        Throwable notKept = null;
+        if (call.op.voidResult()) {
+            result = NO_BYTES;
+        } else {
+            try {
+                result = serializer.serialize(value, call.op.resultType());
+                if (result.length > store.maxResultBytes()) {
+                    notKept = new IllegalStateException("the result is " + result.length
+                            + " bytes, above the store's limit of " + store.maxResultBytes() + " bytes");
+                    result = null;
+                }
+            } catch (RuntimeException e) {
+                notKept = e;
+                result = null;
+            }
+        }
+        IdempotencyRecord done =
+                claim.finish(RecordStatus.COMPLETED, result, retainUntil(clock.instant(), call.op.ttl()));
+        if (finish(call, done) && cache != null) {
+            cache.put(done);
+        }
+        if (notKept != null) {
+            Throwable reason = notKept;
+            log.error("The result of {} (record {}) could not be kept as {}: {}. The caller got it, but duplicates"
+                    + " will get IdempotencyReplayException instead of a replay. Make the return type"
+                    + " serializable, or smaller.", call.op.description(), call.id,
+                    call.op.resultType().getTypeName(),
+                    reason.getMessage());
+            notify(() -> listener.onResultNotKept(call.event, reason));
+        }
+        notify(() -> listener.onExecuted(call.event));
+    }
+
+    private void settleFailure(Call call, IdempotencyRecord claim, Throwable failure) {
+        if (call.op.isFinal(failure)) {
+            byte[] kept = failures.encode(failure);
+            IdempotencyRecord done =
+                    claim.finish(RecordStatus.FAILED, kept, retainUntil(clock.instant(), call.op.ttl()));
+            if (finish(call, done)) {
+                notify(() -> listener.onFailureKept(call.event, failure));
+            }
+            return;
+        }
+        try {
+            if (store.release(call.id, claim.claimToken())) {
+                notify(() -> listener.onReleased(call.event, failure));
+            } else {
+                leaseLost(call);
+            }
+        } catch (RuntimeException e) {
+            log.error("Could not release record {} of {} after the body threw; a retry can run once its lease ends"
+                    + " at {}", call.id, call.op.description(), claim.leaseExpiresAt(), e);
+            storeFailure(call, "release", e);
+        }
+    }
+
+    /** Writes a finished record; {@code false} when the lease was lost or the store failed (both reported). */
+    private boolean finish(Call call, IdempotencyRecord done) {
+        try {
+            if (store.complete(done)) {
+                return true;
+            }
+            leaseLost(call);
+        } catch (RuntimeException e) {
+            log.error("Could not complete record {} of {}: the caller gets its result, but a duplicate may run the"
+                    + " body again once the lease ends", call.id, call.op.description(), e);
+            storeFailure(call, "complete", e);
+        }
+        return false;
+    }
+
+    private void leaseLost(Call call) {
+        log.warn("{} (record {}) ran longer than its lease of {} and another call took the key over: its outcome"
+                + " was not recorded. Raise the lease above the longest run.", call.op.description(), call.id,
+                call.op.lease());
+        notify(() -> listener.onLeaseLost(call.event));
+    }
+
+    /**
+     * Waits for a running call: returns its finished record, or {@code null} when the key can be claimed again
+     * (the record went away or its lease ran out).
+     */
+    private @Nullable IdempotencyRecord awaitOutcome(Call call, IdempotencyRecord running, Instant now,
+            Instant deadline) {
+        if (call.op.inProgress() == InProgressPolicy.REJECT) {
+            throw inProgress(call, running, now);
+        }
+        long backoffMillis = config.waitInitialBackoff().toMillis();
+        IdempotencyRecord seen = running;
+        while (true) {
+            Instant current = clock.instant();
+            if (!current.isBefore(deadline)) {
+                throw inProgress(call, seen, current);
+            }
+            long pause = Math.max(1, backoffMillis / 2 + ThreadLocalRandom.current().nextLong(backoffMillis / 2 + 1));
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw inProgress(call, seen, clock.instant());
+            }
+            backoffMillis = Math.min(backoffMillis * 2, config.waitMaxBackoff().toMillis());
+            Optional<IdempotencyRecord> found;
+            try {
+                found = store.find(call.id);
+            } catch (RuntimeException e) {
+                throw storeFailure(call, "read", e);
+            }
+            Instant after = clock.instant();
+            if (found.isEmpty() || found.get().isClaimable(after)) {
+                return null;
+            }
+            seen = found.get();
+            if (seen.status() != RecordStatus.IN_PROGRESS) {
+                return seen;
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T replay(Call call, IdempotencyRecord record, ReplaySource source) {
+        OperationSpec op = call.op;
+        if (!record.fingerprint().equals(call.fingerprint)) {
+            notify(() -> listener.onPayloadMismatch(call.event));
+            throw new IdempotencyPayloadMismatchException(op.namespace(), call.id, record.status(),
+                    "The idempotency key of " + op.description() + " (namespace " + op.namespace() + ", record "
+                            + call.id + ") was used before with a different payload. Use a new key for a new"
+                            + " request; the body did not run.");
+        }
+        if (record.status() == RecordStatus.IN_PROGRESS) {
+            throw inProgress(call, record, clock.instant());
+        }
+        byte[] result = record.result();
+        if (record.status() == RecordStatus.FAILED) {
+            Throwable rebuilt = result == null ? null : failures.decode(result, op.finalExceptions());
+            if (rebuilt == null) {
+                throw new IdempotencyReplayException(op.namespace(), call.id, "The first call of "
+                        + op.description() + " (record " + call.id + ") failed with a kept exception that cannot be"
+                        + " rebuilt: give the exception type a (String) or no-argument constructor.");
+            }
+            notify(() -> listener.onReplayed(call.event, source));
+            throw Engine.<RuntimeException>sneaky(rebuilt);
+        }
+        if (result == null) {
+            throw new IdempotencyReplayException(op.namespace(), call.id, "The first call of " + op.description()
+                    + " (record " + call.id + ") ran and completed, but its result was not kept (it could not be"
+                    + " serialized, or was too large for the store), so it cannot be replayed. The body did not"
+                    + " run again.");
+        }
+        Object value = null;
+        if (!op.voidResult()) {
+            try {
+                value = serializer.deserialize(result, op.resultType());
+            } catch (RuntimeException e) {
+                throw new IdempotencyReplayException(op.namespace(), call.id, "The kept result of "
+                        + op.description() + " (record " + call.id + ") cannot be read as "
+                        + op.resultType().getTypeName() + ": " + e.getMessage()
+                        + ". Did the return type change? The body did not run again.", e);
+            }
+        }
+        if (source == ReplaySource.STORE && cache != null) {
+            cache.put(record);
+        }
+        notify(() -> listener.onReplayed(call.event, source));
+        return (T) value;
+    }
+
+    private IdempotencyInProgressException inProgress(Call call, IdempotencyRecord running, Instant now) {
+        Instant leaseEnd = running.leaseExpiresAt();
+        Duration left = leaseEnd == null ? Duration.ZERO : Duration.between(now, leaseEnd);
+        Duration timeLeft = left.isNegative() ? Duration.ZERO : left;
+        notify(() -> listener.onRejectedInProgress(call.event, timeLeft));
+        return new IdempotencyInProgressException(call.op.namespace(), call.id, timeLeft, "Another call of "
+                + call.op.description() + " with the same key (record " + call.id + ") is still running; its lease"
+                + " ends in " + timeLeft.toMillis() + " ms. Retry after that, or wait for it (InProgressPolicy.WAIT).");
+    }
+
+    private IdempotencyStoreException storeFailure(Call call, String action, RuntimeException cause) {
+        IdempotencyStoreException failure = new IdempotencyStoreException(call.op.namespace(), call.id,
+                "The idempotency store failed to " + action + " record " + call.id + " of " + call.op.description()
+                        + ": " + cause.getMessage(), cause);
+        notify(() -> listener.onStoreFailure(call.event, failure));
+        return failure;
+    }
+
+    private void notify(Runnable notification) {
+        try {
+            notification.run();
+        } catch (RuntimeException e) {
+            log.warn("An IdempotencyListener threw; ignored", e);
+        }
+    }
+
+    /** The retention end in whole seconds, rounded up: stores keep epoch seconds, and a record never ends early. */
+    private static Instant retainUntil(Instant now, Duration ttl) {
+        Instant end = now.plus(ttl);
+        return end.getNano() == 0 ? end : Instant.ofEpochSecond(end.getEpochSecond() + 1);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <X extends Throwable> X sneaky(Throwable t) throws X {
+        throw (X) t;
+    }
+
+    /** One resolved call: its operation, record id and fingerprint. */
+    private record Call(OperationSpec op, String id, String fingerprint, IdempotencyEvent event) {
+    }
+
+    /**
+     * How a call starts: claimed ({@code claim} set: run the body), replayed ({@code call} set, {@code claim} null),
+     * or unprotected (neither).
+     */
+    private record Start(@Nullable Call call, @Nullable IdempotencyRecord claim, @Nullable Object replayed) {
+
+        static final Start UNPROTECTED = new Start(null, null, null);
+
+        static Start replayed(Call call, @Nullable Object value) {
+            return new Start(call, null, value);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.idempotency.store;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The embedded default store: records in this JVM's memory. It protects one process only, so it suits tests,
+ * single-instance services and local development; use a shared store (DynamoDB) to deduplicate across instances.
+ *
+ * <p>Every operation is atomic per record ({@link ConcurrentHashMap#compute}). Expired records are purged now and
+ * then during claims, so memory stays proportional to the records alive within the retention window.
+ */
+public final class InMemoryIdempotencyStore implements IdempotencyStore {
+
+    /** How many claims pass between two sweeps of expired records. */
+    private static final int PURGE_EVERY_CLAIMS = 4096;
+
+    private final ConcurrentMap<String, IdempotencyRecord> records = new ConcurrentHashMap<>();
+    private final AtomicInteger claimsSincePurge = new AtomicInteger();
+    private final int maxResultBytes;
+
+    private InMemoryIdempotencyStore(Builder builder) {
+        this.maxResultBytes = builder.maxResultBytes;
+    }
+
+    /** A store with no limit on result size. */
+    public static InMemoryIdempotencyStore create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public ClaimResult claim(IdempotencyRecord record, Instant now) {
+        Objects.requireNonNull(record, "record must not be null");
+        Objects.requireNonNull(now, "now must not be null");
+        if (record.status() != RecordStatus.IN_PROGRESS) {
+            throw new IllegalArgumentException("a claim writes an IN_PROGRESS record, but was " + record.status());
+        }
+        purgeNowAndThen(now);
+        IdempotencyRecord[] blocking = new IdempotencyRecord[1];
+        records.compute(record.id(), (id, current) -> {
+            if (current == null || current.isClaimable(now)) {
+                return record;
+            }
+            blocking[0] = current;
+            return current;
+        });
+        return blocking[0] == null ? ClaimResult.claimed() : ClaimResult.conflict(blocking[0]);
+    }
+
+    @Override
+    public boolean complete(IdempotencyRecord finished) {
+        Objects.requireNonNull(finished, "finished must not be null");
+        if (finished.status() == RecordStatus.IN_PROGRESS) {
+            throw new IllegalArgumentException("complete writes a COMPLETED or FAILED record, but was IN_PROGRESS");
+        }
+        boolean[] done = new boolean[1];
+        records.computeIfPresent(finished.id(), (id, current) -> {
+            if (ownedBy(current, finished.claimToken())) {
+                done[0] = true;
+                return finished;
+            }
+            return current;
+        });
+        return done[0];
+    }
+
+    @Override
+    public boolean release(String id, String claimToken) {
+        Objects.requireNonNull(id, "id must not be null");
+        Objects.requireNonNull(claimToken, "claimToken must not be null");
+        boolean[] done = new boolean[1];
+        records.computeIfPresent(id, (key, current) -> {
+            if (ownedBy(current, claimToken)) {
+                done[0] = true;
+                return null;
+            }
+            return current;
+        });
+        return done[0];
+    }
+
+    @Override
+    public Optional<IdempotencyRecord> find(String id) {
+        return Optional.ofNullable(records.get(Objects.requireNonNull(id, "id must not be null")));
+    }
+
+    @Override
+    public int maxResultBytes() {
+        return maxResultBytes;
+    }
+
+    /** How many records the store holds now, expired ones included until the next sweep. */
+    public int size() {
+        return records.size();
+    }
+
+    private static boolean ownedBy(@Nullable IdempotencyRecord current, String claimToken) {
+        return current != null
+                && current.status() == RecordStatus.IN_PROGRESS
+                && current.claimToken().equals(claimToken);
+    }
+
+    private void purgeNowAndThen(Instant now) {
+        if (claimsSincePurge.incrementAndGet() >= PURGE_EVERY_CLAIMS) {
+            claimsSincePurge.set(0);
+            records.values().removeIf(r -> r.isExpired(now));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "InMemoryIdempotencyStore[records=" + records.size() + ", maxResultBytes=" + maxResultBytes + "]";
+    }
+
+    /** Builds an {@link InMemoryIdempotencyStore}. */
+    public static final class Builder {
+
+        private int maxResultBytes = Integer.MAX_VALUE;
+
+        private Builder() {
+        }
+
+        /** The largest serialized result kept, in bytes; default unlimited. */
+        public Builder maxResultBytes(int maxResultBytes) {
+            if (maxResultBytes <= 0) {
+                throw new IllegalArgumentException("maxResultBytes must be positive, but was " + maxResultBytes);
+            }
+            this.maxResultBytes = maxResultBytes;
+            return this;
+        }
+
+        public InMemoryIdempotencyStore build() {
+            return new InMemoryIdempotencyStore(this);
+        }
+    }
+}

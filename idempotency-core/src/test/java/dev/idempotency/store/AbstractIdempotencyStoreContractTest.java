@@ -1,0 +1,447 @@
+package dev.idempotency.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.idempotency.testing.MutableClock;
+import dev.idempotency.testing.Race;
+
+/**
+ * The contract every {@link IdempotencyStore} must pass: SEMANTICS.md "What the store must guarantee". A store's
+ * test extends this class and supplies the store; the suite moves its own {@link MutableClock} and passes the
+ * times to the store, as the engine does.
+ *
+ * <pre>{@code
+ * class MyStoreTest extends AbstractIdempotencyStoreContractTest {
+ *     protected IdempotencyStore createStore() { return new MyStore(...); }
+ * }
+ * }</pre>
+ *
+ * <p>Ids are random per test, so one table or map may serve every test.
+ */
+public abstract class AbstractIdempotencyStoreContractTest {
+
+    protected static final Duration TTL = Duration.ofMinutes(10);
+    protected static final Duration LEASE = Duration.ofMillis(30_500);
+
+    protected final MutableClock clock = MutableClock.startingNow();
+    protected IdempotencyStore store;
+
+    /** The store under test; called before each test. */
+    protected abstract IdempotencyStore createStore();
+
+    /** How many claim attempts the fuzz test makes; lower it for slow stores. */
+    protected int fuzzOperations() {
+        return 4_000;
+    }
+
+    @BeforeEach
+    void setUpStore() {
+        store = createStore();
+    }
+
+    // --- claim ---
+
+    @Test
+    void claimsAKeyThatHasNoRecord() {
+        IdempotencyRecord record = inProgress(newId(), "t1");
+
+        assertThat(store.claim(record, now()).isClaimed()).isTrue();
+        assertThat(store.find(record.id())).contains(record);
+    }
+
+    @Test
+    void findsNothingForAKeyNeverClaimed() {
+        assertThat(store.find(newId())).isEmpty();
+    }
+
+    @Test
+    void keepsEveryFieldOfAClaimExactly() {
+        String id = newId();
+        Instant lease = now().plusMillis(1_234);
+        IdempotencyRecord record = IdempotencyRecord.inProgress(id, "fp-ü-€", "token-1", now().plus(TTL), lease);
+
+        store.claim(record, now());
+
+        IdempotencyRecord found = store.find(id).orElseThrow();
+        assertThat(found.status()).isEqualTo(RecordStatus.IN_PROGRESS);
+        assertThat(found.fingerprint()).isEqualTo("fp-ü-€");
+        assertThat(found.claimToken()).isEqualTo("token-1");
+        assertThat(found.expiresAt()).isEqualTo(now().plus(TTL));
+        assertThat(found.leaseExpiresAt()).isEqualTo(lease);
+        assertThat(found.result()).isNull();
+    }
+
+    @Test
+    void refusesAClaimWhileAnotherCallHoldsALiveLease() {
+        String id = newId();
+        IdempotencyRecord first = inProgress(id, "first");
+        store.claim(first, now());
+        clock.advance(LEASE.minusMillis(1));
+
+        ClaimResult second = store.claim(inProgress(id, "second"), now());
+
+        assertThat(second.isClaimed()).isFalse();
+        assertThat(second.existing()).isEqualTo(first);
+        assertThat(store.find(id)).contains(first);
+    }
+
+    @Test
+    void claimsAKeyWhoseOwnerLetItsLeaseRunOut() {
+        String id = newId();
+        store.claim(inProgress(id, "dead-owner"), now());
+        clock.advance(LEASE);
+
+        IdempotencyRecord takeover = inProgress(id, "new-owner");
+        assertThat(store.claim(takeover, now()).isClaimed()).isTrue();
+        assertThat(store.find(id)).contains(takeover);
+    }
+
+    @Test
+    void refusesAClaimOverALiveCompletedRecord() {
+        String id = newId();
+        IdempotencyRecord completed = completed(id, "owner", bytes("result"));
+        clock.advance(Duration.ofMinutes(5));
+
+        ClaimResult claim = store.claim(inProgress(id, "late"), now());
+
+        assertThat(claim.isClaimed()).isFalse();
+        assertThat(claim.existing()).isEqualTo(completed);
+        assertThat(claim.existing().result()).isEqualTo(bytes("result"));
+    }
+
+    @Test
+    void refusesAClaimOverALiveCompletedRecordEvenAfterItsOldLeaseTime() {
+        String id = newId();
+        IdempotencyRecord completed = completed(id, "owner", bytes("r"));
+        clock.advance(LEASE.multipliedBy(3));
+
+        assertThat(store.claim(inProgress(id, "late"), now()).existing()).isEqualTo(completed);
+    }
+
+    @Test
+    void claimsAKeyWhoseCompletedRecordExpired() {
+        String id = newId();
+        completed(id, "owner", bytes("old"));
+        clock.advance(TTL);
+
+        IdempotencyRecord again = inProgress(id, "again");
+        assertThat(store.claim(again, now()).isClaimed()).isTrue();
+        assertThat(store.find(id)).contains(again);
+    }
+
+    @Test
+    void refusesAClaimOverALiveFailedRecordAndClaimsOnceItExpired() {
+        String id = newId();
+        IdempotencyRecord claimed = inProgress(id, "owner");
+        store.claim(claimed, now());
+        IdempotencyRecord failed = claimed.finish(RecordStatus.FAILED, bytes("declined"), now().plus(TTL));
+        assertThat(store.complete(failed)).isTrue();
+
+        assertThat(store.claim(inProgress(id, "retry"), now()).existing()).isEqualTo(failed);
+
+        clock.advance(TTL);
+        assertThat(store.claim(inProgress(id, "later"), now()).isClaimed()).isTrue();
+    }
+
+    @Test
+    void claimsAKeyWhoseInProgressRecordExpiredBeforeItsLease() {
+        String id = newId();
+        store.claim(IdempotencyRecord.inProgress(id, "fp", "short", now().plusSeconds(5), now().plusSeconds(60)),
+                now());
+        clock.advance(Duration.ofSeconds(5));
+
+        assertThat(store.claim(inProgress(id, "next"), now()).isClaimed()).isTrue();
+    }
+
+    // --- complete ---
+
+    @Test
+    void completesTheRecordItOwnsWithTheResult() {
+        String id = newId();
+        IdempotencyRecord claimed = inProgress(id, "owner");
+        store.claim(claimed, now());
+        IdempotencyRecord done = claimed.finish(RecordStatus.COMPLETED, bytes("{\"total\":42}"), now().plus(TTL));
+
+        assertThat(store.complete(done)).isTrue();
+
+        IdempotencyRecord found = store.find(id).orElseThrow();
+        assertThat(found).isEqualTo(done);
+        assertThat(found.leaseExpiresAt()).isNull();
+    }
+
+    @Test
+    void completesARecordWithoutAResult() {
+        String id = newId();
+        IdempotencyRecord claimed = inProgress(id, "owner");
+        store.claim(claimed, now());
+
+        assertThat(store.complete(claimed.finish(RecordStatus.COMPLETED, null, now().plus(TTL)))).isTrue();
+
+        IdempotencyRecord found = store.find(id).orElseThrow();
+        assertThat(found.status()).isEqualTo(RecordStatus.COMPLETED);
+        assertThat(found.result()).isNull();
+    }
+
+    @Test
+    void keepsAnEmptyResultApartFromNoResult() {
+        String id = newId();
+        IdempotencyRecord claimed = inProgress(id, "owner");
+        store.claim(claimed, now());
+
+        store.complete(claimed.finish(RecordStatus.COMPLETED, new byte[0], now().plus(TTL)));
+
+        assertThat(store.find(id).orElseThrow().result()).isEqualTo(new byte[0]);
+    }
+
+    @Test
+    void keepsEveryByteOfABinaryResult() {
+        byte[] all = new byte[512];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (byte) i;
+        }
+        String id = newId();
+        IdempotencyRecord claimed = inProgress(id, "owner");
+        store.claim(claimed, now());
+
+        store.complete(claimed.finish(RecordStatus.COMPLETED, all, now().plus(TTL)));
+
+        assertThat(store.find(id).orElseThrow().result()).isEqualTo(all);
+    }
+
+    @Test
+    void keepsAResultOfTheLargestSizeItAccepts() {
+        int max = store.maxResultBytes();
+        if (max > 4_000_000) {
+            return; // no practical limit to probe
+        }
+        byte[] largest = new byte[max];
+        ThreadLocalRandom.current().nextBytes(largest);
+        String id = newId();
+        IdempotencyRecord claimed = inProgress(id, "owner");
+        store.claim(claimed, now());
+
+        assertThat(store.complete(claimed.finish(RecordStatus.COMPLETED, largest, now().plus(TTL)))).isTrue();
+        assertThat(store.find(id).orElseThrow().result()).isEqualTo(largest);
+    }
+
+    @Test
+    void refusesToCompleteWithAnotherCallsClaimToken() {
+        String id = newId();
+        IdempotencyRecord claimed = inProgress(id, "owner");
+        store.claim(claimed, now());
+        IdempotencyRecord forged = inProgress(id, "intruder")
+                .finish(RecordStatus.COMPLETED, bytes("forged"), now().plus(TTL));
+
+        assertThat(store.complete(forged)).isFalse();
+        assertThat(store.find(id)).contains(claimed);
+    }
+
+    @Test
+    void fencesOutALateOwnerWhoseLeaseWasTakenOver() {
+        String id = newId();
+        IdempotencyRecord late = inProgress(id, "late-owner");
+        store.claim(late, now());
+        clock.advance(LEASE.plusSeconds(1));
+        IdempotencyRecord takeover = inProgress(id, "new-owner");
+        store.claim(takeover, now());
+
+        assertThat(store.complete(late.finish(RecordStatus.COMPLETED, bytes("stale"), now().plus(TTL)))).isFalse();
+        assertThat(store.release(id, "late-owner")).isFalse();
+        assertThat(store.find(id)).contains(takeover);
+    }
+
+    @Test
+    void refusesToCompleteARecordThatIsAlreadyCompleted() {
+        String id = newId();
+        IdempotencyRecord claimed = inProgress(id, "owner");
+        store.claim(claimed, now());
+        IdempotencyRecord done = claimed.finish(RecordStatus.COMPLETED, bytes("first"), now().plus(TTL));
+        store.complete(done);
+
+        assertThat(store.complete(claimed.finish(RecordStatus.COMPLETED, bytes("second"), now().plus(TTL))))
+                .isFalse();
+        assertThat(store.find(id)).contains(done);
+    }
+
+    @Test
+    void refusesToCompleteARecordThatDoesNotExist() {
+        IdempotencyRecord ghost = inProgress(newId(), "ghost")
+                .finish(RecordStatus.COMPLETED, bytes("x"), now().plus(TTL));
+
+        assertThat(store.complete(ghost)).isFalse();
+        assertThat(store.find(ghost.id())).isEmpty();
+    }
+
+    // --- release ---
+
+    @Test
+    void releasesTheRecordItOwnsSoTheKeyCanBeClaimedAgain() {
+        String id = newId();
+        store.claim(inProgress(id, "owner"), now());
+
+        assertThat(store.release(id, "owner")).isTrue();
+
+        assertThat(store.find(id)).isEmpty();
+        assertThat(store.claim(inProgress(id, "retry"), now()).isClaimed()).isTrue();
+    }
+
+    @Test
+    void refusesToReleaseWithAnotherCallsClaimToken() {
+        String id = newId();
+        IdempotencyRecord claimed = inProgress(id, "owner");
+        store.claim(claimed, now());
+
+        assertThat(store.release(id, "intruder")).isFalse();
+        assertThat(store.find(id)).contains(claimed);
+    }
+
+    @Test
+    void neverReleasesACompletedRecord() {
+        String id = newId();
+        IdempotencyRecord done = completed(id, "owner", bytes("kept"));
+
+        assertThat(store.release(id, "owner")).isFalse();
+        assertThat(store.find(id)).contains(done);
+    }
+
+    @Test
+    void refusesToReleaseARecordThatDoesNotExist() {
+        assertThat(store.release(newId(), "nobody")).isFalse();
+    }
+
+    // --- races ---
+
+    @Test
+    void letsExactlyOneOf64ThreadsClaimOneKey() throws Exception {
+        String id = newId();
+        Instant at = now();
+
+        List<Race.Outcome<Boolean>> outcomes = Race.run(64, 60,
+                i -> () -> store.claim(inProgress(id, "t" + i, at), at).isClaimed());
+
+        assertThat(outcomes).allMatch(Race.Outcome::succeeded);
+        assertThat(outcomes.stream().filter(Race.Outcome::value).count()).isEqualTo(1);
+        IdempotencyRecord winner = store.find(id).orElseThrow();
+        assertThat(winner.claimToken()).matches("t\\d+");
+    }
+
+    @Test
+    void letsExactlyOneOf64ThreadsTakeOverAnExpiredLease() throws Exception {
+        String id = newId();
+        store.claim(inProgress(id, "dead"), now());
+        clock.advance(LEASE.plusSeconds(1));
+        Instant at = now();
+
+        List<Race.Outcome<Boolean>> outcomes = Race.run(64, 60,
+                i -> () -> store.claim(inProgress(id, "t" + i, at), at).isClaimed());
+
+        assertThat(outcomes).allMatch(Race.Outcome::succeeded);
+        assertThat(outcomes.stream().filter(Race.Outcome::value).count()).isEqualTo(1);
+        assertThat(store.find(id).orElseThrow().claimToken()).isNotEqualTo("dead");
+    }
+
+    @Test
+    void neverLetsTwoOwnersHoldOneKeyUnderAFuzzOf16Threads() throws Exception {
+        int keys = 300;
+        String prefix = "fuzz-" + UUID.randomUUID() + "#";
+        AtomicIntegerArray owners = new AtomicIntegerArray(keys);
+        AtomicIntegerArray completions = new AtomicIntegerArray(keys);
+        AtomicInteger overlaps = new AtomicInteger();
+        AtomicInteger claimedCount = new AtomicInteger();
+        AtomicInteger refusedCount = new AtomicInteger();
+        AtomicInteger releases = new AtomicInteger();
+        AtomicInteger attempts = new AtomicInteger();
+        int operations = fuzzOperations();
+        Instant at = now();
+
+        List<Race.Outcome<Void>> outcomes = Race.run(16, 600, thread -> () -> {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            int n = 0;
+            while (attempts.getAndIncrement() < operations) {
+                int key = random.nextInt(keys);
+                String id = prefix + key;
+                String token = thread + "-" + n++;
+                IdempotencyRecord mine = inProgress(id, token, at);
+                ClaimResult claim = store.claim(mine, at);
+                if (!claim.isClaimed()) {
+                    refusedCount.incrementAndGet();
+                    continue;
+                }
+                claimedCount.incrementAndGet();
+                if (owners.incrementAndGet(key) != 1) {
+                    overlaps.incrementAndGet();
+                }
+                owners.decrementAndGet(key);
+                if (random.nextInt(4) == 0) {
+                    assertThat(store.release(id, token)).isTrue();
+                    releases.incrementAndGet();
+                } else {
+                    assertThat(store.complete(mine.finish(RecordStatus.COMPLETED, bytes(token), at.plus(TTL))))
+                            .isTrue();
+                    completions.incrementAndGet(key);
+                }
+            }
+            return null;
+        });
+
+        assertThat(outcomes).allMatch(Race.Outcome::succeeded);
+        assertThat(overlaps.get()).as("claims that overlapped a live owner").isZero();
+        assertThat(claimedCount.get() + refusedCount.get()).isEqualTo(operations);
+        int completedKeys = 0;
+        for (int key = 0; key < keys; key++) {
+            assertThat(completions.get(key)).as("completions of key %d", key).isLessThanOrEqualTo(1);
+            Optional<IdempotencyRecord> record = store.find(prefix + key);
+            if (completions.get(key) == 1) {
+                completedKeys++;
+                assertThat(record).get().extracting(IdempotencyRecord::status).isEqualTo(RecordStatus.COMPLETED);
+            } else {
+                assertThat(record).isEmpty();
+            }
+        }
+        assertThat(claimedCount.get()).isEqualTo(completedKeys + releases.get());
+    }
+
+    // --- helpers ---
+
+    protected Instant now() {
+        return clock.instant();
+    }
+
+    protected static String newId() {
+        return "contract.Store#" + UUID.randomUUID();
+    }
+
+    protected static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    protected IdempotencyRecord inProgress(String id, String token) {
+        return inProgress(id, token, now());
+    }
+
+    protected IdempotencyRecord inProgress(String id, String token, Instant at) {
+        return IdempotencyRecord.inProgress(id, "fingerprint", token, at.plus(TTL), at.plus(LEASE));
+    }
+
+    /** Claims {@code id} and completes it with {@code result}; returns the completed record. */
+    protected IdempotencyRecord completed(String id, String token, byte[] result) {
+        IdempotencyRecord claimed = inProgress(id, token);
+        assertThat(store.claim(claimed, now()).isClaimed()).isTrue();
+        IdempotencyRecord done = claimed.finish(RecordStatus.COMPLETED, result, now().plus(TTL));
+        assertThat(store.complete(done)).isTrue();
+        return done;
+    }
+}
