@@ -1,0 +1,142 @@
+package dev.idempotency;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.idempotency.store.InMemoryIdempotencyStore;
+import dev.idempotency.testing.CountingIdempotencyStore;
+import dev.idempotency.testing.MutableClock;
+
+/** A duplicate that waits for the running call: it replays, takes over, or gives up, as the clock says. */
+class WaitModeTest {
+
+    private final MutableClock clock = MutableClock.startingNow();
+    private final CountingIdempotencyStore store = new CountingIdempotencyStore(InMemoryIdempotencyStore.create());
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final AtomicInteger runs = new AtomicInteger();
+    private final CountDownLatch ownerRunning = new CountDownLatch(1);
+    private final CountDownLatch ownerMayFinish = new CountDownLatch(1);
+
+    /** Lease 30 s, wait timeout 10 s, unless a test says otherwise. */
+    private IdempotentOperation<String> op = operation(Duration.ofSeconds(30), Duration.ofSeconds(10));
+
+    private IdempotentOperation<String> operation(Duration lease, Duration waitTimeout) {
+        return Idempotency.builder()
+                .store(store)
+                .config(IdempotencyConfig.builder()
+                        .clock(clock)
+                        .lease(lease)
+                        .inProgressPolicy(InProgressPolicy.WAIT)
+                        .waitTimeout(waitTimeout)
+                        .waitInitialBackoff(Duration.ofMillis(1))
+                        .waitMaxBackoff(Duration.ofMillis(5))
+                        .build())
+                .build()
+                .operation("wait", String.class)
+                .build();
+    }
+
+    @AfterEach
+    void stopPool() {
+        ownerMayFinish.countDown();
+        pool.shutdownNow();
+    }
+
+    private Future<String> ownerThatWaitsToFinish() throws InterruptedException {
+        Future<String> owner = pool.submit(() -> op.execute("k", () -> {
+            runs.incrementAndGet();
+            ownerRunning.countDown();
+            ownerMayFinish.await();
+            return "owner's result";
+        }));
+        ownerRunning.await();
+        return owner;
+    }
+
+    private Future<String> duplicate() {
+        return pool.submit(() -> op.execute("k", () -> {
+            runs.incrementAndGet();
+            return "duplicate's result";
+        }));
+    }
+
+    /** Waits (really, briefly) until the waiting duplicate has read the record at least once. */
+    private void awaitPolling(int findsBefore) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (store.finds() <= findsBefore && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertThat(store.finds()).as("the duplicate polls the record").isGreaterThan(findsBefore);
+    }
+
+    @Test
+    void replaysTheResultOnceTheRunningCallCompletes() throws Exception {
+        Future<String> owner = ownerThatWaitsToFinish();
+        Future<String> waiter = duplicate();
+        awaitPolling(0);
+
+        ownerMayFinish.countDown();
+
+        assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo("owner's result");
+        assertThat(owner.get(10, TimeUnit.SECONDS)).isEqualTo("owner's result");
+        assertThat(runs).hasValue(1);
+    }
+
+    @Test
+    void givesUpWithTheInProgressExceptionWhenTheWaitTimesOut() throws Exception {
+        ownerThatWaitsToFinish();
+        Future<String> waiter = duplicate();
+        awaitPolling(0);
+
+        clock.advance(Duration.ofSeconds(10));
+
+        assertThatThrownBy(() -> waiter.get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(IdempotencyInProgressException.class)
+                .cause().satisfies(e -> assertThat(((IdempotencyInProgressException) e).timeLeft())
+                        .isEqualTo(Duration.ofSeconds(20)));
+        assertThat(runs).hasValue(1);
+    }
+
+    @Test
+    void takesTheKeyOverAndRunsWhenTheOwnersLeaseRunsOut() throws Exception {
+        op = operation(Duration.ofSeconds(5), Duration.ofSeconds(60));
+        ownerThatWaitsToFinish();
+        Future<String> waiter = duplicate();
+        awaitPolling(0);
+
+        clock.advance(Duration.ofSeconds(5));
+
+        assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo("duplicate's result");
+        assertThat(runs).hasValue(2);
+    }
+
+    @Test
+    void claimsAgainWhenTheRunningCallFailedAndReleasedTheKey() throws Exception {
+        Future<String> owner = pool.submit(() -> op.execute("k", () -> {
+            runs.incrementAndGet();
+            ownerRunning.countDown();
+            ownerMayFinish.await();
+            throw new IllegalStateException("owner failed");
+        }));
+        ownerRunning.await();
+        Future<String> waiter = duplicate();
+        awaitPolling(0);
+
+        ownerMayFinish.countDown();
+
+        assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo("duplicate's result");
+        assertThatThrownBy(() -> owner.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
+        assertThat(runs).hasValue(2);
+    }
+}
