@@ -20,7 +20,9 @@ import dev.idempotency.store.IdempotencyRecord;
 import dev.idempotency.store.InMemoryIdempotencyStore;
 import dev.idempotency.store.RecordStatus;
 import dev.idempotency.testing.CountingIdempotencyStore;
-import dev.idempotency.testing.FailingIdempotencyStore;
+import dev.idempotency.testing.FaultInjectingIdempotencyStore;
+import dev.idempotency.testing.Hashes;
+import dev.idempotency.testing.FaultInjectingIdempotencyStore.Operation;
 import dev.idempotency.testing.MutableClock;
 import dev.idempotency.testing.RecordingListener;
 
@@ -487,8 +489,8 @@ class IdempotentOperationTest {
 
     @Test
     void failsClosedWhenTheStoreCannotClaim() {
-        FailingIdempotencyStore failing = new FailingIdempotencyStore(memory);
-        failing.fail(FailingIdempotencyStore.Operation.CLAIM);
+        FaultInjectingIdempotencyStore failing = FaultInjectingIdempotencyStore.builder(memory)
+                .failing(Operation.CLAIM).build();
         Idempotency idempotency = Idempotency.builder().store(failing).config(config.build()).listener(listener)
                 .build();
         IdempotentOperation<Receipt> charge = charge(idempotency);
@@ -497,7 +499,7 @@ class IdempotentOperationTest {
         assertThatThrownBy(() -> charge.execute("key-1", order, () -> chargeBody(order)))
                 .isInstanceOfSatisfying(IdempotencyStoreException.class, e -> {
                     assertThat(e.namespace()).isEqualTo("payments.charge");
-                    assertThat(e.getCause()).hasMessageContaining("store unreachable");
+                    assertThat(e.getCause()).hasMessageContaining("injected CLAIM fault");
                     assertThat(e.getMessage()).contains("failed to claim");
                 });
         assertThat(runs).hasValue(0);
@@ -506,8 +508,8 @@ class IdempotentOperationTest {
 
     @Test
     void runsUnprotectedWhenTheStoreFailsOnlyIfConfiguredTo() {
-        FailingIdempotencyStore failing = new FailingIdempotencyStore(memory);
-        failing.fail(FailingIdempotencyStore.Operation.CLAIM);
+        FaultInjectingIdempotencyStore failing = FaultInjectingIdempotencyStore.builder(memory)
+                .failing(Operation.CLAIM).build();
         config.storeFailurePolicy(StoreFailurePolicy.RUN_UNPROTECTED);
         IdempotentOperation<Receipt> charge = charge(
                 Idempotency.builder().store(failing).config(config.build()).build());
@@ -519,8 +521,8 @@ class IdempotentOperationTest {
 
     @Test
     void returnsTheResultWhenTheStoreFailsToCompleteAndLeavesTheLeaseToExpire() {
-        FailingIdempotencyStore failing = new FailingIdempotencyStore(memory);
-        failing.fail(FailingIdempotencyStore.Operation.COMPLETE);
+        FaultInjectingIdempotencyStore failing = FaultInjectingIdempotencyStore.builder(memory)
+                .failing(Operation.COMPLETE).build();
         IdempotentOperation<Receipt> charge = charge(
                 Idempotency.builder().store(failing).config(config.build()).listener(listener).build());
         Order order = new Order("o-1", 1);
@@ -533,8 +535,8 @@ class IdempotentOperationTest {
 
     @Test
     void rethrowsTheBodysExceptionWhenTheReleaseFails() {
-        FailingIdempotencyStore failing = new FailingIdempotencyStore(memory);
-        failing.fail(FailingIdempotencyStore.Operation.RELEASE);
+        FaultInjectingIdempotencyStore failing = FaultInjectingIdempotencyStore.builder(memory)
+                .failing(Operation.RELEASE).build();
         IdempotentOperation<String> op = Idempotency.builder().store(failing).config(config.build())
                 .listener(listener).build().operation("r", String.class).build();
         IllegalStateException boom = new IllegalStateException("boom");
@@ -559,11 +561,6 @@ class IdempotentOperationTest {
     }
 
     static String sha256(String text) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+        return Hashes.sha256(text);
     }
 }

@@ -43,6 +43,16 @@ public final class Engine {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     private static final byte[] NO_BYTES = new byte[0];
 
+    /*
+     * Store operations retry transient failures before giving up. Completion tries hardest: a completion that is
+     * lost lets the body run again once the lease ends.
+     */
+    private static final int CLAIM_ATTEMPTS = 3;
+    private static final int RELEASE_ATTEMPTS = 3;
+    private static final int FIND_ATTEMPTS = 3;
+    private static final int COMPLETE_ATTEMPTS = 8;
+    private static final long RETRY_BACKOFF_MILLIS = 5;
+
     private final IdempotencyStore store;
     private final IdempotencyConfig config;
     private final ResultSerializer serializer;
@@ -215,8 +225,9 @@ public final class Engine {
 
     /** Claims the key; {@code null} means the store failed and the call runs unprotected, as configured. */
     private @Nullable ClaimResult claim(Call call, IdempotencyRecord claim, Instant now) {
+        ClaimResult result;
         try {
-            return store.claim(claim, now);
+            result = attempt(CLAIM_ATTEMPTS, () -> store.claim(claim, now), null);
         } catch (RuntimeException e) {
             IdempotencyStoreException failure = storeFailure(call, "claim", e);
             if (config.storeFailurePolicy() == StoreFailurePolicy.RUN_UNPROTECTED) {
@@ -226,6 +237,11 @@ public final class Engine {
             }
             throw failure;
         }
+        if (!result.isClaimed() && result.existing().claimToken().equals(claim.claimToken())) {
+            // An attempt that looked failed had written our claim: the key is ours.
+            return ClaimResult.claimed();
+        }
+        return result;
     }
 
     private void settleSuccess(Call call, IdempotencyRecord claim, @Nullable Object value) {
@@ -273,32 +289,110 @@ public final class Engine {
             }
             return;
         }
+        boolean[] anAttemptFailed = {false};
+        boolean released;
         try {
-            if (store.release(call.id, claim.claimToken())) {
-                notify(() -> listener.onReleased(call.event, failure));
-            } else {
-                leaseLost(call);
-            }
+            released = attempt(RELEASE_ATTEMPTS, () -> store.release(call.id, claim.claimToken()), anAttemptFailed)
+                    || anAttemptFailed[0] && isGone(call.id);
         } catch (RuntimeException e) {
-            log.error("Could not release record {} of {} after the body threw; a retry can run once its lease ends"
-                    + " at {}", call.id, call.op.description(), claim.leaseExpiresAt(), e);
-            storeFailure(call, "release", e);
+            if (!isGoneDespite(call.id)) {
+                log.error("Could not release record {} of {} after the body threw; a retry can run once its lease"
+                        + " ends at {}", call.id, call.op.description(), claim.leaseExpiresAt(), e);
+                storeFailure(call, "release", e);
+                return;
+            }
+            released = true;
+        }
+        if (released) {
+            notify(() -> listener.onReleased(call.event, failure));
+        } else {
+            leaseLost(call);
         }
     }
 
-    /** Writes a finished record; {@code false} when the lease was lost or the store failed (both reported). */
-    private boolean finish(Call call, IdempotencyRecord done) {
+    private boolean isGone(String id) {
+        return store.find(id).isEmpty();
+    }
+
+    /** After every attempt failed: whether one of them had released the record all the same. */
+    private boolean isGoneDespite(String id) {
         try {
-            if (store.complete(done)) {
+            return isGone(id);
+        } catch (RuntimeException stillFailing) {
+            return false;
+        }
+    }
+
+    /**
+     * Writes a finished record, retrying transient failures, since a completion lost here lets the body run
+     * again once the lease ends. {@code false} when the lease was lost or the store kept failing (both reported).
+     */
+    private boolean finish(Call call, IdempotencyRecord done) {
+        boolean[] anAttemptFailed = {false};
+        try {
+            if (attempt(COMPLETE_ATTEMPTS, () -> store.complete(done), anAttemptFailed)
+                    || anAttemptFailed[0] && isRecorded(done)) {
                 return true;
             }
             leaseLost(call);
         } catch (RuntimeException e) {
+            if (isRecordedDespite(done)) {
+                return true;
+            }
             log.error("Could not complete record {} of {}: the caller gets its result, but a duplicate may run the"
                     + " body again once the lease ends", call.id, call.op.description(), e);
             storeFailure(call, "complete", e);
         }
         return false;
+    }
+
+    /** After every attempt failed: whether one of them had written {@code done} all the same. */
+    private boolean isRecordedDespite(IdempotencyRecord done) {
+        try {
+            return isRecorded(done);
+        } catch (RuntimeException stillFailing) {
+            return false;
+        }
+    }
+
+    /** Whether an attempt that looked failed had in fact written {@code done}. */
+    private boolean isRecorded(IdempotencyRecord done) {
+        return store.find(done.id())
+                .filter(r -> r.claimToken().equals(done.claimToken()) && r.status() == done.status())
+                .isPresent();
+    }
+
+    /**
+     * Runs a store operation, retrying a failure a few times with a short doubling pause; rethrows the last
+     * failure. Sets {@code anAttemptFailed[0]} when some attempt failed, since that attempt may have taken effect.
+     */
+    private static <R> R attempt(int attempts, Supplier<R> operation, boolean @Nullable [] anAttemptFailed) {
+        RuntimeException last = null;
+        for (int i = 0; i < attempts; i++) {
+            if (i > 0 && !pause(RETRY_BACKOFF_MILLIS << (i - 1))) {
+                break;
+            }
+            try {
+                return operation.get();
+            } catch (RuntimeException e) {
+                last = e;
+                if (anAttemptFailed != null) {
+                    anAttemptFailed[0] = true;
+                }
+            }
+        }
+        throw last;
+    }
+
+    /** Sleeps; {@code false} (with the interrupt flag kept) when interrupted. */
+    private static boolean pause(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void leaseLost(Call call) {
@@ -334,7 +428,7 @@ public final class Engine {
             backoffMillis = Math.min(backoffMillis * 2, config.waitMaxBackoff().toMillis());
             Optional<IdempotencyRecord> found;
             try {
-                found = store.find(call.id);
+                found = attempt(FIND_ATTEMPTS, () -> store.find(call.id), null);
             } catch (RuntimeException e) {
                 throw storeFailure(call, "read", e);
             }

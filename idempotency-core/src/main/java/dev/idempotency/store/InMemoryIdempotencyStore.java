@@ -13,13 +13,14 @@ import org.jspecify.annotations.Nullable;
  * The embedded default store: records in this JVM's memory. It protects one process only, so it suits tests,
  * single-instance services and local development; use a shared store (DynamoDB) to deduplicate across instances.
  *
- * <p>Every operation is atomic per record ({@link ConcurrentHashMap#compute}). Expired records are purged now and
- * then during claims, so memory stays proportional to the records alive within the retention window.
+ * <p>Every operation is atomic per record ({@link ConcurrentHashMap#compute}). Expired records are swept during
+ * claims, once per half as many claims as there are records, so a sweep costs a constant amount per claim and
+ * memory stays proportional to the records alive within the retention window.
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
-    /** How many claims pass between two sweeps of expired records. */
-    private static final int PURGE_EVERY_CLAIMS = 4096;
+    /** The fewest claims between two sweeps of expired records. */
+    private static final int MIN_CLAIMS_BETWEEN_SWEEPS = 4096;
 
     private final ConcurrentMap<String, IdempotencyRecord> records = new ConcurrentHashMap<>();
     private final AtomicInteger claimsSincePurge = new AtomicInteger();
@@ -111,8 +112,9 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     }
 
     private void purgeNowAndThen(Instant now) {
-        if (claimsSincePurge.incrementAndGet() >= PURGE_EVERY_CLAIMS) {
-            claimsSincePurge.set(0);
+        int claims = claimsSincePurge.incrementAndGet();
+        if (claims >= MIN_CLAIMS_BETWEEN_SWEEPS && claims >= records.size() / 2
+                && claimsSincePurge.compareAndSet(claims, 0)) {
             records.values().removeIf(r -> r.isExpired(now));
         }
     }

@@ -1,0 +1,65 @@
+package dev.idempotency.benchmarks;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import dev.idempotency.IdempotentOperation;
+import dev.idempotency.benchmarks.Fixtures.Receipt;
+
+/**
+ * What the framework adds to one call on the in-memory store, each beside the bare call: a first call (claim,
+ * run, complete), a duplicate answered by the local cache, and a duplicate answered by the store (cache off).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 2)
+@Fork(1)
+@State(Scope.Thread)
+public class CoreCallBenchmark {
+
+    private IdempotentOperation<Receipt> firstCalls;
+    private IdempotentOperation<Receipt> cached;
+    private IdempotentOperation<Receipt> uncached;
+    private long nextKey;
+
+    @Setup
+    public void setUp() {
+        firstCalls = Fixtures.inMemory(true).operation("bench.first", Receipt.class).build();
+        cached = Fixtures.inMemory(true).operation("bench.cached", Receipt.class).build();
+        uncached = Fixtures.inMemory(false).operation("bench.uncached", Receipt.class)
+                .ttl(java.time.Duration.ofHours(1)).build();
+        cached.execute("hot-key", Fixtures.ORDER, () -> Fixtures.charge(Fixtures.ORDER));
+        uncached.execute("hot-key", Fixtures.ORDER, () -> Fixtures.charge(Fixtures.ORDER));
+    }
+
+    @Benchmark
+    public Receipt bareCall() {
+        return Fixtures.charge(Fixtures.ORDER);
+    }
+
+    @Benchmark
+    public Receipt firstCall() {
+        return firstCalls.execute(nextKey++, Fixtures.ORDER, () -> Fixtures.charge(Fixtures.ORDER));
+    }
+
+    @Benchmark
+    public Receipt duplicateFromLocalCache() {
+        return cached.execute("hot-key", Fixtures.ORDER, () -> Fixtures.charge(Fixtures.ORDER));
+    }
+
+    @Benchmark
+    public Receipt duplicateFromStore() {
+        return uncached.execute("hot-key", Fixtures.ORDER, () -> Fixtures.charge(Fixtures.ORDER));
+    }
+}
