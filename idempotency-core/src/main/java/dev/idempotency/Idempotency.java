@@ -60,8 +60,11 @@ public final class Idempotency {
         this.defaultKeyStrategy = b.defaultKeyStrategy;
         ObjectMapper canonicalBase = serializer instanceof JacksonResultSerializer jackson
                 ? jackson.mapper() : JsonMapper.builder().build();
-        IdempotencyListener listener = b.listeners.size() == 1
-                ? b.listeners.get(0) : IdempotencyListener.composite(b.listeners);
+        IdempotencyListener listener = switch (b.listeners.size()) {
+            case 0 -> IdempotencyListener.NO_OP;
+            case 1 -> b.listeners.get(0);
+            default -> IdempotencyListener.composite(b.listeners);
+        };
         this.engine = new Engine(store, config, serializer, listener, canonicalBase);
     }
 

@@ -1,5 +1,6 @@
 package dev.idempotency.internal;
 
+import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -50,7 +51,9 @@ final class CanonicalForm {
         if (payload == null) {
             return NO_PAYLOAD;
         }
-        return Hashing.sha256(mapper.writeValueAsBytes(payload));
+        MessageDigest digest = Hashing.sha256Digest();
+        mapper.writeValue(new Hashing.DigestStream(digest), payload);
+        return Hashing.hex(digest);
     }
 
     ObjectMapper mapper() {

@@ -154,9 +154,13 @@ public final class Engine {
         if (call == null) {
             return Start.UNPROTECTED;
         }
-        IdempotencyRecord cached = cache == null ? null : cache.get(call.id);
+        LocalCache.Entry cached = cache == null ? null : cache.get(call.id);
         if (cached != null) {
-            return Start.replayed(call, replay(call, cached, ReplaySource.LOCAL_CACHE));
+            if (cached.hasValueOf(op.resultType()) && cached.record().fingerprint().equals(call.fingerprint)) {
+                notify(() -> listener.onReplayed(call.event(), ReplaySource.LOCAL_CACHE));
+                return Start.replayed(call, cached.value());
+            }
+            return Start.replayed(call, replay(call, cached.record(), ReplaySource.LOCAL_CACHE));
         }
         Instant waitDeadline = null;
         while (true) {
@@ -215,7 +219,7 @@ public final class Engine {
                     + " not run.", e);
         }
         String id = op.namespace() + "#" + Hashing.sha256(keyText);
-        return new Call(op, id, fingerprint, new IdempotencyEvent(op.namespace(), id));
+        return new Call(op, id, fingerprint);
     }
 
     private IdempotencyRecord newClaim(Call call, Instant now) {
@@ -265,7 +269,7 @@ public final class Engine {
         IdempotencyRecord done =
                 claim.finish(RecordStatus.COMPLETED, result, retainUntil(clock.instant(), call.op.ttl()));
         if (finish(call, done) && cache != null) {
-            cache.put(done);
+            cache.put(done, result != null ? shareableType(call.op) : null, value);
         }
         if (notKept != null) {
             Throwable reason = notKept;
@@ -274,9 +278,9 @@ public final class Engine {
                     + " serializable, or smaller.", call.op.description(), call.id,
                     call.op.resultType().getTypeName(),
                     reason.getMessage());
-            notify(() -> listener.onResultNotKept(call.event, reason));
+            notify(() -> listener.onResultNotKept(call.event(), reason));
         }
-        notify(() -> listener.onExecuted(call.event));
+        notify(() -> listener.onExecuted(call.event()));
     }
 
     private void settleFailure(Call call, IdempotencyRecord claim, Throwable failure) {
@@ -285,7 +289,7 @@ public final class Engine {
             IdempotencyRecord done =
                     claim.finish(RecordStatus.FAILED, kept, retainUntil(clock.instant(), call.op.ttl()));
             if (finish(call, done)) {
-                notify(() -> listener.onFailureKept(call.event, failure));
+                notify(() -> listener.onFailureKept(call.event(), failure));
             }
             return;
         }
@@ -304,7 +308,7 @@ public final class Engine {
             released = true;
         }
         if (released) {
-            notify(() -> listener.onReleased(call.event, failure));
+            notify(() -> listener.onReleased(call.event(), failure));
         } else {
             leaseLost(call);
         }
@@ -399,7 +403,7 @@ public final class Engine {
         log.warn("{} (record {}) ran longer than its lease of {} and another call took the key over: its outcome"
                 + " was not recorded. Raise the lease above the longest run.", call.op.description(), call.id,
                 call.op.lease());
-        notify(() -> listener.onLeaseLost(call.event));
+        notify(() -> listener.onLeaseLost(call.event()));
     }
 
     /**
@@ -447,7 +451,7 @@ public final class Engine {
     private <T> T replay(Call call, IdempotencyRecord record, ReplaySource source) {
         OperationSpec op = call.op;
         if (!record.fingerprint().equals(call.fingerprint)) {
-            notify(() -> listener.onPayloadMismatch(call.event));
+            notify(() -> listener.onPayloadMismatch(call.event()));
             throw new IdempotencyPayloadMismatchException(op.namespace(), call.id, record.status(),
                     "The idempotency key of " + op.description() + " (namespace " + op.namespace() + ", record "
                             + call.id + ") was used before with a different payload. Use a new key for a new"
@@ -464,7 +468,7 @@ public final class Engine {
                         + op.description() + " (record " + call.id + ") failed with a kept exception that cannot be"
                         + " rebuilt: give the exception type a (String) or no-argument constructor.");
             }
-            notify(() -> listener.onReplayed(call.event, source));
+            notify(() -> listener.onReplayed(call.event(), source));
             throw Engine.<RuntimeException>sneaky(rebuilt);
         }
         if (result == null) {
@@ -485,17 +489,22 @@ public final class Engine {
             }
         }
         if (source == ReplaySource.STORE && cache != null) {
-            cache.put(record);
+            cache.put(record, shareableType(op), value);
         }
-        notify(() -> listener.onReplayed(call.event, source));
+        notify(() -> listener.onReplayed(call.event(), source));
         return (T) value;
+    }
+
+    /** The type under which a decoded result may be cached for every duplicate, or null when it may not. */
+    private static java.lang.reflect.@Nullable Type shareableType(OperationSpec op) {
+        return op.shareableResult() || op.voidResult() ? op.resultType() : null;
     }
 
     private IdempotencyInProgressException inProgress(Call call, IdempotencyRecord running, Instant now) {
         Instant leaseEnd = running.leaseExpiresAt();
         Duration left = leaseEnd == null ? Duration.ZERO : Duration.between(now, leaseEnd);
         Duration timeLeft = left.isNegative() ? Duration.ZERO : left;
-        notify(() -> listener.onRejectedInProgress(call.event, timeLeft));
+        notify(() -> listener.onRejectedInProgress(call.event(), timeLeft));
         return new IdempotencyInProgressException(call.op.namespace(), call.id, timeLeft, "Another call of "
                 + call.op.description() + " with the same key (record " + call.id + ") is still running; its lease"
                 + " ends in " + timeLeft.toMillis() + " ms. Retry after that, or wait for it (InProgressPolicy.WAIT).");
@@ -505,11 +514,14 @@ public final class Engine {
         IdempotencyStoreException failure = new IdempotencyStoreException(call.op.namespace(), call.id,
                 "The idempotency store failed to " + action + " record " + call.id + " of " + call.op.description()
                         + ": " + cause.getMessage(), cause);
-        notify(() -> listener.onStoreFailure(call.event, failure));
+        notify(() -> listener.onStoreFailure(call.event(), failure));
         return failure;
     }
 
     private void notify(Runnable notification) {
+        if (listener == IdempotencyListener.NO_OP) {
+            return;
+        }
         try {
             notification.run();
         } catch (RuntimeException e) {
@@ -529,7 +541,11 @@ public final class Engine {
     }
 
     /** One resolved call: its operation, record id and fingerprint. */
-    private record Call(OperationSpec op, String id, String fingerprint, IdempotencyEvent event) {
+    private record Call(OperationSpec op, String id, String fingerprint) {
+
+        IdempotencyEvent event() {
+            return new IdempotencyEvent(op.namespace(), id);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.idempotency.internal;
 
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,8 +26,37 @@ final class Hashing {
     }
 
     static String sha256(byte[] bytes) {
+        return HEX.formatHex(sha256Digest().digest(bytes));
+    }
+
+    /** This thread's SHA-256 digest, reset; finish it with {@link #hex(MessageDigest)}. */
+    static MessageDigest sha256Digest() {
         MessageDigest digest = SHA_256.get();
         digest.reset();
-        return HEX.formatHex(digest.digest(bytes));
+        return digest;
+    }
+
+    static String hex(MessageDigest digest) {
+        return HEX.formatHex(digest.digest());
+    }
+
+    /** A stream that hashes what is written to it, so large payloads are hashed without a copy. */
+    static final class DigestStream extends OutputStream {
+
+        private final MessageDigest digest;
+
+        DigestStream(MessageDigest digest) {
+            this.digest = digest;
+        }
+
+        @Override
+        public void write(int b) {
+            digest.update((byte) b);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            digest.update(bytes, offset, length);
+        }
     }
 }

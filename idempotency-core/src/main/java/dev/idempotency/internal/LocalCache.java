@@ -1,5 +1,6 @@
 package dev.idempotency.internal;
 
+import java.lang.reflect.Type;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -18,29 +19,41 @@ import dev.idempotency.store.RecordStatus;
  */
 final class LocalCache {
 
-    private final Cache<String, IdempotencyRecord> cache;
+    /**
+     * A cached record, with its decoded result when that result is immutable and may be handed to every duplicate
+     * of an operation whose result type is {@code type}.
+     */
+    record Entry(IdempotencyRecord record, @Nullable Type type, @Nullable Object value) {
+
+        boolean hasValueOf(Type resultType) {
+            return resultType.equals(type);
+        }
+    }
+
+    private final Cache<String, Entry> cache;
     private final Clock clock;
 
     LocalCache(long maxSize, Clock clock) {
         this.clock = clock;
         this.cache = Caffeine.newBuilder()
                 .maximumSize(maxSize)
-                .expireAfter(Expiry.creating((String id, IdempotencyRecord record) -> timeLeft(record)))
+                .expireAfter(Expiry.creating((String id, Entry entry) -> timeLeft(entry.record)))
                 .build();
     }
 
-    @Nullable IdempotencyRecord get(String id) {
-        IdempotencyRecord record = cache.getIfPresent(id);
-        if (record != null && record.isExpired(clock.instant())) {
+    @Nullable Entry get(String id) {
+        Entry entry = cache.getIfPresent(id);
+        if (entry != null && entry.record.isExpired(clock.instant())) {
             cache.invalidate(id);
             return null;
         }
-        return record;
+        return entry;
     }
 
-    void put(IdempotencyRecord record) {
+    /** Caches a completed record; {@code type} is null when its value must be decoded anew for each duplicate. */
+    void put(IdempotencyRecord record, @Nullable Type type, @Nullable Object value) {
         if (record.status() == RecordStatus.COMPLETED && !record.isExpired(clock.instant())) {
-            cache.put(record.id(), record);
+            cache.put(record.id(), new Entry(record, type, value));
         }
     }
 

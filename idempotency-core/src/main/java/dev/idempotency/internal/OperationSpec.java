@@ -17,6 +17,7 @@ import dev.idempotency.InProgressPolicy;
  * @param lease           how long a running call owns its key
  * @param inProgress      REJECT or WAIT (never DEFAULT)
  * @param finalExceptions exception types kept and replayed
+ * @param shareableResult whether one decoded result may be handed to every duplicate (the type is immutable)
  */
 public record OperationSpec(
         String namespace,
@@ -26,10 +27,18 @@ public record OperationSpec(
         Duration ttl,
         Duration lease,
         InProgressPolicy inProgress,
-        List<Class<? extends Throwable>> finalExceptions) {
+        List<Class<? extends Throwable>> finalExceptions,
+        boolean shareableResult) {
 
     public OperationSpec {
         finalExceptions = List.copyOf(finalExceptions);
+    }
+
+    /** An operation spec; whether its results are shareable is read from the result type. */
+    public OperationSpec(String namespace, String description, Type resultType, boolean voidResult, Duration ttl,
+            Duration lease, InProgressPolicy inProgress, List<Class<? extends Throwable>> finalExceptions) {
+        this(namespace, description, resultType, voidResult, ttl, lease, inProgress, finalExceptions,
+                ImmutableTypes.isDeeplyImmutable(resultType));
     }
 
     boolean isFinal(Throwable failure) {
