@@ -1,0 +1,111 @@
+package dev.idempotency;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import dev.idempotency.store.IdempotencyRecord;
+import dev.idempotency.store.InMemoryIdempotencyStore;
+import dev.idempotency.testing.FaultInjectingIdempotencyStore;
+import dev.idempotency.testing.FaultInjectingIdempotencyStore.Operation;
+import dev.idempotency.testing.Hashes;
+import dev.idempotency.testing.MutableClock;
+
+/**
+ * Keys may hold personal data: drive every path that stores, logs or throws, then scan the store, the log file and
+ * every message for the raw key.
+ */
+class RawKeySecrecyTest {
+
+    /** An e-mail address with a unique suffix, so the scan cannot match another test's output. */
+    private final String rawKey = "alice.smith+" + UUID.randomUUID() + "@example.com";
+    private final List<String> messages = new ArrayList<>();
+
+    private void expectFailure(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                messages.add(String.valueOf(t.getMessage()));
+                messages.add(t.toString());
+            }
+        }
+    }
+
+    @Test
+    void neverStoresLogsOrThrowsTheRawKey() throws Exception {
+        MutableClock clock = MutableClock.startingNow();
+        InMemoryIdempotencyStore memory = InMemoryIdempotencyStore.builder().maxResultBytes(100).build();
+        IdempotencyConfig config = IdempotencyConfig.builder().clock(clock).lease(Duration.ofSeconds(5))
+                .localCacheEnabled(false).build();
+        Idempotency idempotency = Idempotency.builder().store(memory).config(config).build();
+        IdempotentOperation<String> op = idempotency.operation("accounts.register", String.class).build();
+
+        op.execute(rawKey, "payload", () -> "registered");
+        op.execute(rawKey, "payload", () -> "again");
+        expectFailure(() -> op.execute(rawKey, "other payload", () -> "x"));
+        expectFailure(() -> idempotency.operation("accounts.large", String.class).build()
+                .execute(rawKey, () -> "x".repeat(500)));
+        expectFailure(() -> idempotency.operation("accounts.large", String.class).build()
+                .execute(rawKey, () -> "x"));
+        expectFailure(() -> idempotency.operation("accounts.fails", String.class).build().execute(rawKey, () -> {
+            throw new IllegalStateException("downstream failed");
+        }));
+
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            IdempotentOperation<String> slow = idempotency.operation("accounts.slow", String.class).build();
+            CountDownLatch running = new CountDownLatch(1);
+            CountDownLatch finish = new CountDownLatch(1);
+            Future<String> late = pool.submit(() -> slow.execute(rawKey, () -> {
+                running.countDown();
+                finish.await();
+                return "late";
+            }));
+            running.await();
+            expectFailure(() -> slow.execute(rawKey, () -> "duplicate"));
+            clock.advance(Duration.ofSeconds(6));
+            slow.execute(rawKey, () -> "takeover");
+            finish.countDown();
+            late.get(10, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+
+        for (Operation operation : Operation.values()) {
+            FaultInjectingIdempotencyStore failing = FaultInjectingIdempotencyStore.builder(memory)
+                    .failing(operation).build();
+            IdempotentOperation<String> faulty = Idempotency.builder().store(failing).config(config).build()
+                    .operation("accounts.faulty." + operation, String.class).build();
+            expectFailure(() -> faulty.execute(rawKey, () -> "x"));
+            expectFailure(() -> faulty.execute(rawKey, () -> {
+                throw new IllegalStateException("boom");
+            }));
+        }
+
+        String hash = Hashes.sha256(rawKey);
+        IdempotencyRecord stored = memory.find("accounts.register#" + hash).orElseThrow();
+        assertThat(stored.id()).endsWith(hash).doesNotContain(rawKey);
+        assertThat(new String(stored.result(), StandardCharsets.UTF_8)).doesNotContain(rawKey);
+        assertThat(stored.toString()).doesNotContain(rawKey);
+        assertThat(messages).isNotEmpty().noneMatch(m -> m.contains(rawKey));
+        Path log = Path.of("target/idempotency-test.log");
+        assertThat(log).exists();
+        String logged = Files.readString(log, StandardCharsets.UTF_8);
+        assertThat(logged).as("the log mentions the hashed record ids").contains(hash);
+        assertThat(logged).doesNotContain(rawKey);
+    }
+}
