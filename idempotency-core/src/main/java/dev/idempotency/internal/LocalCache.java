@@ -37,6 +37,8 @@ final class LocalCache {
         this.clock = clock;
         this.cache = Caffeine.newBuilder()
                 .maximumSize(maxSize)
+                // Maintenance is cheap and amortized; running it on the caller avoids waking a pool thread per hit.
+                .executor(Runnable::run)
                 .expireAfter(Expiry.creating((String id, Entry entry) -> timeLeft(entry.record)))
                 .build();
     }

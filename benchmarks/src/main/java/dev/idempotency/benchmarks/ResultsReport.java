@@ -1,0 +1,174 @@
+package dev.idempotency.benchmarks;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Turns JMH's JSON results into {@code benchmarks/RESULTS.md}: the machine, the JMH settings, every result, and each
+ * target from the benchmark issue marked met or missed.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar dev.idempotency.benchmarks.ResultsReport results.json RESULTS.md}
+ */
+public final class ResultsReport {
+
+    /** One JMH result row. */
+    record Row(String benchmark, String params, int threads, String mode, double score, double error, String unit,
+            Double allocBytes) {
+
+        String shortName() {
+            return benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1);
+        }
+    }
+
+    private ResultsReport() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 2) {
+            System.err.println("usage: ResultsReport <jmh-results.json> <RESULTS.md>");
+            System.exit(2);
+        }
+        JsonNode results = JsonMapper.builder().build().readTree(Files.readString(Path.of(args[0])));
+        List<Row> rows = new ArrayList<>();
+        JsonNode first = null;
+        for (JsonNode result : results) {
+            first = first == null ? result : first;
+            rows.add(row(result));
+        }
+        String report = render(rows, first);
+        Files.writeString(Path.of(args[1]), report, StandardCharsets.UTF_8);
+        System.out.println(report);
+    }
+
+    private static Row row(JsonNode result) {
+        Map<String, String> params = new LinkedHashMap<>();
+        JsonNode paramsNode = result.path("params");
+        for (Map.Entry<String, JsonNode> e : paramsNode.properties()) {
+            params.put(e.getKey(), e.getValue().asString());
+        }
+        JsonNode primary = result.path("primaryMetric");
+        JsonNode alloc = result.path("secondaryMetrics").path("gc.alloc.rate.norm");
+        return new Row(result.path("benchmark").asString(),
+                params.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                        .collect(Collectors.joining(", ")),
+                result.path("threads").asInt(),
+                result.path("mode").asString(),
+                primary.path("score").asDouble(),
+                primary.path("scoreError").asDouble(Double.NaN),
+                primary.path("scoreUnit").asString(),
+                alloc.isMissingNode() ? null : alloc.path("score").asDouble());
+    }
+
+    static String render(List<Row> rows, JsonNode first) {
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmark results\n\n");
+        md.append("Written by `benchmarks/run` on ").append(LocalDate.now()).append(". Regenerate with `benchmarks/run`")
+                .append(" (a few minutes on 2 cores). Numbers are from one run on the machine below; the error is JMH's")
+                .append(" 99.9% confidence interval.\n\n");
+        md.append("## Machine and settings\n\n");
+        md.append("- CPU: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
+                .append(" cores; memory ").append(Runtime.getRuntime().maxMemory() / (1024 * 1024))
+                .append(" MiB max heap\n");
+        md.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ')
+                .append(System.getProperty("java.version")).append(" (").append(System.getProperty("java.vendor"))
+                .append("); OS: ").append(System.getProperty("os.name")).append(' ')
+                .append(System.getProperty("os.version")).append('\n');
+        if (first != null) {
+            md.append("- JMH ").append(first.path("jmhVersion").asString()).append(": ")
+                    .append(first.path("forks").asInt()).append(" fork, ")
+                    .append(first.path("warmupIterations").asInt()).append(" warm-up iterations of ")
+                    .append(first.path("warmupTime").asString()).append(", ")
+                    .append(first.path("measurementIterations").asInt()).append(" measured iterations of ")
+                    .append(first.path("measurementTime").asString()).append(", `-prof gc` for allocation\n");
+        }
+        md.append("- The DynamoDB rows run against dynalite 4.0.0 (node) on 127.0.0.1, sharing the 2 cores with the JVM.\n");
+        md.append("\n## Targets\n\n");
+        md.append("| target | measured | verdict |\n| --- | --- | --- |\n");
+        target(md, rows, "CoreCallBenchmark.duplicateFromLocalCache", "CoreCallBenchmark.bareCall",
+                "duplicate replayed from the local cache adds at most 2 µs", 2_000, 2_048);
+        target(md, rows, "CoreCallBenchmark.firstCall", "CoreCallBenchmark.bareCall",
+                "first call on the in-memory store adds at most 3 µs", 3_000, null);
+        target(md, rows, "CoreCallBenchmark.duplicateFromStore", "CoreCallBenchmark.bareCall",
+                "duplicate from the store (cache off) adds at most 3 µs", 3_000, null);
+        dynamoTarget(md, rows);
+        md.append("\n## All results\n\n");
+        md.append("| benchmark | params | threads | score | unit | allocated B/op |\n")
+                .append("| --- | --- | ---: | ---: | --- | ---: |\n");
+        for (Row row : rows) {
+            md.append("| ").append(row.shortName()).append(" | ").append(row.params()).append(" | ")
+                    .append(row.threads()).append(" | ").append(format(row.score()))
+                    .append(Double.isNaN(row.error()) ? "" : " ± " + format(row.error())).append(" | ")
+                    .append(row.unit()).append(" | ")
+                    .append(row.allocBytes() == null ? "" : format(row.allocBytes())).append(" |\n");
+        }
+        return md.toString();
+    }
+
+    private static void target(StringBuilder md, List<Row> rows, String name, String baseline, String what,
+            double maxAddedNanos, Integer maxAllocBytes) {
+        Optional<Row> measured = find(rows, name);
+        Optional<Row> bare = find(rows, baseline);
+        if (measured.isEmpty() || bare.isEmpty()) {
+            md.append("| ").append(what).append(" | not run | - |\n");
+            return;
+        }
+        double added = measured.get().score() - bare.get().score();
+        boolean met = added <= maxAddedNanos;
+        String allocation = "";
+        if (maxAllocBytes != null && measured.get().allocBytes() != null) {
+            double allocAdded = measured.get().allocBytes() - Optional.ofNullable(bare.get().allocBytes()).orElse(0.0);
+            allocation = ", allocates " + format(allocAdded) + " B more (target 2 KB)";
+            met &= allocAdded <= maxAllocBytes;
+        }
+        md.append("| ").append(what).append(" | adds ").append(format(added / 1_000)).append(" µs").append(allocation)
+                .append(" | ").append(met ? "met" : "missed").append(" |\n");
+    }
+
+    private static void dynamoTarget(StringBuilder md, List<Row> rows) {
+        Optional<Row> firstCalls = find(rows, "DynamoDbBenchmark.firstCalls");
+        Optional<Row> floor = find(rows, "DynamoDbBenchmark.rawClaimThenComplete");
+        String what = "DynamoDB first calls/s with 8 threads reach 0.95 of raw claim+complete pairs/s";
+        if (firstCalls.isEmpty() || floor.isEmpty()) {
+            md.append("| ").append(what).append(" | not run | - |\n");
+            return;
+        }
+        double ratio = firstCalls.get().score() / floor.get().score();
+        md.append("| ").append(what).append(" | ").append(format(firstCalls.get().score())).append(" vs ")
+                .append(format(floor.get().score())).append(" ops/s = ").append(String.format(Locale.ROOT, "%.2f", ratio))
+                .append(" | ").append(ratio >= 0.95 ? "met" : "missed").append(" |\n");
+    }
+
+    private static Optional<Row> find(List<Row> rows, String suffix) {
+        return rows.stream().filter(r -> r.benchmark().endsWith(suffix) && r.params().isEmpty()).findFirst();
+    }
+
+    private static String format(double value) {
+        if (Math.abs(value) >= 100) {
+            return String.format(Locale.ROOT, "%,.0f", value);
+        }
+        return String.format(Locale.ROOT, "%.2f", value);
+    }
+
+    private static String cpuModel() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+        } catch (IOException | RuntimeException e) {
+            return System.getProperty("os.arch");
+        }
+    }
+}
