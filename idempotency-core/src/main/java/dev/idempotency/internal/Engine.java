@@ -3,6 +3,7 @@ package dev.idempotency.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -164,7 +165,8 @@ public final class Engine {
         }
         Instant waitDeadline = null;
         while (true) {
-            Instant now = clock.instant();
+            // Stores keep leases in whole milliseconds: decide with the same precision they keep.
+            Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
             IdempotencyRecord claim = newClaim(call, now);
             ClaimResult result = claim(call, claim, now);
             if (result == null) {

@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  * @param fingerprint    the payload fingerprint of the call that created the record
  * @param claimToken     the fencing token of the call that owns the record
  * @param expiresAt      when the record stops counting; stores keep it in whole epoch seconds (the TTL attribute)
- * @param leaseExpiresAt for {@link RecordStatus#IN_PROGRESS}: until when the owner holds the key (millisecond
- *                       precision); {@code null} otherwise
+ * @param leaseExpiresAt for {@link RecordStatus#IN_PROGRESS}: until when the owner holds the key; stores keep it
+ *                       in whole epoch milliseconds; {@code null} otherwise
  * @param result         the serialized result ({@code COMPLETED}) or failure ({@code FAILED}); {@code null} for
  *                       {@code IN_PROGRESS}, and for a {@code COMPLETED} record whose result could not be kept
  */

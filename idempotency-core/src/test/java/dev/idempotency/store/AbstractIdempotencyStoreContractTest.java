@@ -71,7 +71,7 @@ public abstract class AbstractIdempotencyStoreContractTest {
     void keepsEveryFieldOfAClaimExactly() {
         String id = newId();
         Instant lease = now().plusMillis(1_234);
-        IdempotencyRecord record = IdempotencyRecord.inProgress(id, "fp-ü-€", "token-1", now().plus(TTL), lease);
+        IdempotencyRecord record = IdempotencyRecord.inProgress(id, "fp-ü-€", "token-1", retainUntil(now()), lease);
 
         store.claim(record, now());
 
@@ -79,7 +79,7 @@ public abstract class AbstractIdempotencyStoreContractTest {
         assertThat(found.status()).isEqualTo(RecordStatus.IN_PROGRESS);
         assertThat(found.fingerprint()).isEqualTo("fp-ü-€");
         assertThat(found.claimToken()).isEqualTo("token-1");
-        assertThat(found.expiresAt()).isEqualTo(now().plus(TTL));
+        assertThat(found.expiresAt()).isEqualTo(retainUntil(now()));
         assertThat(found.leaseExpiresAt()).isEqualTo(lease);
         assertThat(found.result()).isNull();
     }
@@ -147,7 +147,7 @@ public abstract class AbstractIdempotencyStoreContractTest {
         String id = newId();
         IdempotencyRecord claimed = inProgress(id, "owner");
         store.claim(claimed, now());
-        IdempotencyRecord failed = claimed.finish(RecordStatus.FAILED, bytes("declined"), now().plus(TTL));
+        IdempotencyRecord failed = claimed.finish(RecordStatus.FAILED, bytes("declined"), retainUntil(now()));
         assertThat(store.complete(failed)).isTrue();
 
         assertThat(store.claim(inProgress(id, "retry"), now()).existing()).isEqualTo(failed);
@@ -173,7 +173,8 @@ public abstract class AbstractIdempotencyStoreContractTest {
         String id = newId();
         IdempotencyRecord claimed = inProgress(id, "owner");
         store.claim(claimed, now());
-        IdempotencyRecord done = claimed.finish(RecordStatus.COMPLETED, bytes("{\"total\":42}"), now().plus(TTL));
+        IdempotencyRecord done =
+                claimed.finish(RecordStatus.COMPLETED, bytes("{\"total\":42}"), retainUntil(now()));
 
         assertThat(store.complete(done)).isTrue();
 
@@ -188,7 +189,7 @@ public abstract class AbstractIdempotencyStoreContractTest {
         IdempotencyRecord claimed = inProgress(id, "owner");
         store.claim(claimed, now());
 
-        assertThat(store.complete(claimed.finish(RecordStatus.COMPLETED, null, now().plus(TTL)))).isTrue();
+        assertThat(store.complete(claimed.finish(RecordStatus.COMPLETED, null, retainUntil(now())))).isTrue();
 
         IdempotencyRecord found = store.find(id).orElseThrow();
         assertThat(found.status()).isEqualTo(RecordStatus.COMPLETED);
@@ -201,7 +202,7 @@ public abstract class AbstractIdempotencyStoreContractTest {
         IdempotencyRecord claimed = inProgress(id, "owner");
         store.claim(claimed, now());
 
-        store.complete(claimed.finish(RecordStatus.COMPLETED, new byte[0], now().plus(TTL)));
+        store.complete(claimed.finish(RecordStatus.COMPLETED, new byte[0], retainUntil(now())));
 
         assertThat(store.find(id).orElseThrow().result()).isEqualTo(new byte[0]);
     }
@@ -216,7 +217,7 @@ public abstract class AbstractIdempotencyStoreContractTest {
         IdempotencyRecord claimed = inProgress(id, "owner");
         store.claim(claimed, now());
 
-        store.complete(claimed.finish(RecordStatus.COMPLETED, all, now().plus(TTL)));
+        store.complete(claimed.finish(RecordStatus.COMPLETED, all, retainUntil(now())));
 
         assertThat(store.find(id).orElseThrow().result()).isEqualTo(all);
     }
@@ -233,7 +234,8 @@ public abstract class AbstractIdempotencyStoreContractTest {
         IdempotencyRecord claimed = inProgress(id, "owner");
         store.claim(claimed, now());
 
-        assertThat(store.complete(claimed.finish(RecordStatus.COMPLETED, largest, now().plus(TTL)))).isTrue();
+        assertThat(store.complete(claimed.finish(RecordStatus.COMPLETED, largest, retainUntil(now()))))
+                .isTrue();
         assertThat(store.find(id).orElseThrow().result()).isEqualTo(largest);
     }
 
@@ -243,7 +245,7 @@ public abstract class AbstractIdempotencyStoreContractTest {
         IdempotencyRecord claimed = inProgress(id, "owner");
         store.claim(claimed, now());
         IdempotencyRecord forged = inProgress(id, "intruder")
-                .finish(RecordStatus.COMPLETED, bytes("forged"), now().plus(TTL));
+                .finish(RecordStatus.COMPLETED, bytes("forged"), retainUntil(now()));
 
         assertThat(store.complete(forged)).isFalse();
         assertThat(store.find(id)).contains(claimed);
@@ -258,7 +260,8 @@ public abstract class AbstractIdempotencyStoreContractTest {
         IdempotencyRecord takeover = inProgress(id, "new-owner");
         store.claim(takeover, now());
 
-        assertThat(store.complete(late.finish(RecordStatus.COMPLETED, bytes("stale"), now().plus(TTL)))).isFalse();
+        assertThat(store.complete(late.finish(RecordStatus.COMPLETED, bytes("stale"), retainUntil(now()))))
+                .isFalse();
         assertThat(store.release(id, "late-owner")).isFalse();
         assertThat(store.find(id)).contains(takeover);
     }
@@ -268,10 +271,10 @@ public abstract class AbstractIdempotencyStoreContractTest {
         String id = newId();
         IdempotencyRecord claimed = inProgress(id, "owner");
         store.claim(claimed, now());
-        IdempotencyRecord done = claimed.finish(RecordStatus.COMPLETED, bytes("first"), now().plus(TTL));
+        IdempotencyRecord done = claimed.finish(RecordStatus.COMPLETED, bytes("first"), retainUntil(now()));
         store.complete(done);
 
-        assertThat(store.complete(claimed.finish(RecordStatus.COMPLETED, bytes("second"), now().plus(TTL))))
+        assertThat(store.complete(claimed.finish(RecordStatus.COMPLETED, bytes("second"), retainUntil(now()))))
                 .isFalse();
         assertThat(store.find(id)).contains(done);
     }
@@ -279,7 +282,7 @@ public abstract class AbstractIdempotencyStoreContractTest {
     @Test
     void refusesToCompleteARecordThatDoesNotExist() {
         IdempotencyRecord ghost = inProgress(newId(), "ghost")
-                .finish(RecordStatus.COMPLETED, bytes("x"), now().plus(TTL));
+                .finish(RecordStatus.COMPLETED, bytes("x"), retainUntil(now()));
 
         assertThat(store.complete(ghost)).isFalse();
         assertThat(store.find(ghost.id())).isEmpty();
@@ -389,7 +392,7 @@ public abstract class AbstractIdempotencyStoreContractTest {
                     assertThat(store.release(id, token)).isTrue();
                     releases.incrementAndGet();
                 } else {
-                    assertThat(store.complete(mine.finish(RecordStatus.COMPLETED, bytes(token), at.plus(TTL))))
+                    assertThat(store.complete(mine.finish(RecordStatus.COMPLETED, bytes(token), retainUntil(at))))
                             .isTrue();
                     completions.incrementAndGet(key);
                 }
@@ -420,6 +423,12 @@ public abstract class AbstractIdempotencyStoreContractTest {
         return clock.instant();
     }
 
+    /** The retention end of a record written at {@code at}: whole seconds, as stores keep it and the engine writes. */
+    protected static Instant retainUntil(Instant at) {
+        Instant end = at.plus(TTL);
+        return end.getNano() == 0 ? end : Instant.ofEpochSecond(end.getEpochSecond() + 1);
+    }
+
     protected static String newId() {
         return "contract.Store#" + UUID.randomUUID();
     }
@@ -433,14 +442,14 @@ public abstract class AbstractIdempotencyStoreContractTest {
     }
 
     protected IdempotencyRecord inProgress(String id, String token, Instant at) {
-        return IdempotencyRecord.inProgress(id, "fingerprint", token, at.plus(TTL), at.plus(LEASE));
+        return IdempotencyRecord.inProgress(id, "fingerprint", token, retainUntil(at), at.plus(LEASE));
     }
 
     /** Claims {@code id} and completes it with {@code result}; returns the completed record. */
     protected IdempotencyRecord completed(String id, String token, byte[] result) {
         IdempotencyRecord claimed = inProgress(id, token);
         assertThat(store.claim(claimed, now()).isClaimed()).isTrue();
-        IdempotencyRecord done = claimed.finish(RecordStatus.COMPLETED, result, now().plus(TTL));
+        IdempotencyRecord done = claimed.finish(RecordStatus.COMPLETED, result, retainUntil(now()));
         assertThat(store.complete(done)).isTrue();
         return done;
     }
