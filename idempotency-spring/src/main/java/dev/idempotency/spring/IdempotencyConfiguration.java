@@ -1,0 +1,91 @@
+package dev.idempotency.spring;
+
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryUtils;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.ImportAware;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotationMetadata;
+
+import dev.idempotency.Idempotency;
+import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.IdempotencyListener;
+import dev.idempotency.key.KeyStrategy;
+import dev.idempotency.serialization.ResultSerializer;
+import dev.idempotency.store.IdempotencyStore;
+
+/**
+ * The beans behind {@link EnableIdempotency}: the {@link Idempotency} engine, assembled from the application's own
+ * beans where it has them and from {@link IdempotencyProperties} otherwise, and the aspect around
+ * {@link dev.idempotency.Idempotent} methods. Imported by {@code @EnableIdempotency}; not meant to be used directly.
+ */
+@Configuration(proxyBeanMethods = false)
+@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+public class IdempotencyConfiguration implements ImportAware {
+
+    private int order = EnableIdempotency.DEFAULT_ORDER;
+
+    @Override
+    public void setImportMetadata(AnnotationMetadata importMetadata) {
+        Map<String, Object> enable = importMetadata.getAnnotationAttributes(EnableIdempotency.class.getName());
+        if (enable != null) {
+            order = (Integer) enable.get("order");
+        }
+    }
+
+    /**
+     * The engine. Beans of the application win: an {@link IdempotencyStore}, an {@link IdempotencyConfig}, a
+     * {@link ResultSerializer}, every {@link IdempotencyListener}; every {@link KeyStrategy} bean is registered
+     * under its bean name. The rest comes from the properties, read (and checked) at startup.
+     */
+    @Bean
+    Idempotency idempotency(Environment environment, ObjectProvider<IdempotencyProperties> properties,
+            ObjectProvider<IdempotencyStore> stores, ObjectProvider<IdempotencyConfig> configs,
+            ObjectProvider<ResultSerializer> serializers, ObjectProvider<IdempotencyListener> listeners,
+            ListableBeanFactory beanFactory, DefaultStoreFactory defaultStores) {
+        IdempotencyProperties settings = properties.getIfAvailable(() -> IdempotencyProperties.from(environment));
+        Idempotency.Builder builder = Idempotency.builder()
+                .store(stores.getIfAvailable(() -> defaultStores.create(settings)))
+                .config(configs.getIfAvailable(settings::toConfig));
+        serializers.ifAvailable(builder::serializer);
+        listeners.orderedStream().forEach(builder::listener);
+        Map<String, KeyStrategy> strategies =
+                BeanFactoryUtils.beansOfTypeIncludingAncestors(beanFactory, KeyStrategy.class);
+        strategies.forEach(builder::keyStrategy);
+        String defaultStrategy = settings.getDefaultKeyStrategy();
+        if (defaultStrategy != null) {
+            KeyStrategy strategy = strategies.get(defaultStrategy);
+            if (strategy == null) {
+                throw IdempotencyProperties.invalid("idempotency.default-key-strategy", defaultStrategy,
+                        "the name of a KeyStrategy bean, one of " + new TreeSet<>(strategies.keySet()));
+            }
+            builder.defaultKeyStrategy(strategy);
+        }
+        return builder.build();
+    }
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    DefaultStoreFactory idempotencyDefaultStoreFactory(BeanFactory beanFactory) {
+        return new DefaultStoreFactory(beanFactory);
+    }
+
+    /**
+     * The aspect. It looks the engine up on its first call rather than taking it here: Spring creates aspects
+     * early, to order them, and the engine's dependencies (a user's store bean, say) must not be created that
+     * early, or they would miss the post-processing (transactions, metrics) of other beans.
+     */
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    IdempotencyAspect idempotencyAspect(ObjectProvider<Idempotency> idempotency, BeanFactory beanFactory) {
+        return new IdempotencyAspect(idempotency, beanFactory, order);
+    }
+}

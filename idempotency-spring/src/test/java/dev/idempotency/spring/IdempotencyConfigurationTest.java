@@ -1,0 +1,259 @@
+package dev.idempotency.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import java.lang.reflect.Type;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+import dev.idempotency.Idempotency;
+import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.Idempotent;
+import dev.idempotency.InProgressPolicy;
+import dev.idempotency.serialization.JacksonResultSerializer;
+import dev.idempotency.serialization.ResultSerializer;
+import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.store.InMemoryIdempotencyStore;
+import dev.idempotency.testing.CountingIdempotencyStore;
+import dev.idempotency.testing.RecordingListener;
+
+/** What {@link EnableIdempotency} makes of the {@code idempotency.*} properties and of the application's beans. */
+class IdempotencyConfigurationTest {
+
+    @Test
+    void usesTheMemoryStoreAndTheDefaultSettingsWithoutProperties() {
+        try (AnnotationConfigApplicationContext context = Contexts.start(AppConfig.class)) {
+            Idempotency idempotency = context.getBean(Idempotency.class);
+
+            assertThat(idempotency.store()).isInstanceOf(InMemoryIdempotencyStore.class);
+            IdempotencyConfig config = idempotency.config();
+            IdempotencyConfig defaults = IdempotencyConfig.defaults();
+            assertThat(config.ttl()).isEqualTo(defaults.ttl());
+            assertThat(config.lease()).isEqualTo(defaults.lease());
+            assertThat(config.inProgressPolicy()).isEqualTo(defaults.inProgressPolicy());
+            assertThat(config.waitTimeout()).isEqualTo(defaults.waitTimeout());
+            assertThat(config.localCacheEnabled()).isEqualTo(defaults.localCacheEnabled());
+            assertThat(config.localCacheMaxSize()).isEqualTo(defaults.localCacheMaxSize());
+        }
+    }
+
+    @Test
+    void appliesTheSettingsThePropertiesGive() {
+        Map<String, Object> properties = Map.of(
+                "idempotency.store.type", "memory",
+                "idempotency.ttl", "10m",
+                "idempotency.lease", "PT30S",
+                "idempotency.in-progress", "wait",
+                "idempotency.wait-timeout", "2500ms",
+                "idempotency.local-cache.enabled", "false",
+                "idempotency.local-cache.max-size", "500");
+        try (AnnotationConfigApplicationContext context = Contexts.start(properties, AppConfig.class)) {
+            IdempotencyConfig config = context.getBean(Idempotency.class).config();
+
+            assertThat(config.ttl()).isEqualTo(Duration.ofMinutes(10));
+            assertThat(config.lease()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(config.inProgressPolicy()).isEqualTo(InProgressPolicy.WAIT);
+            assertThat(config.waitTimeout()).isEqualTo(Duration.ofMillis(2500));
+            assertThat(config.localCacheEnabled()).isFalse();
+            assertThat(config.localCacheMaxSize()).isEqualTo(500);
+        }
+    }
+
+    @Test
+    void usesTheApplicationsStoreBeanWhateverTheStoreTypeSays() {
+        try (AnnotationConfigApplicationContext context =
+                Contexts.start(Map.of("idempotency.store.type", "dynamodb"), AppConfig.class, OwnStore.class)) {
+            Receipts receipts = context.getBean(Receipts.class);
+
+            receipts.issue("r-1");
+            receipts.issue("r-1");
+
+            assertThat(context.getBean(Idempotency.class).store()).isSameAs(context.getBean(IdempotencyStore.class));
+            assertThat(context.getBean(CountingIdempotencyStore.class).claims()).isEqualTo(1);
+            assertThat(receipts.runs()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void usesTheApplicationsConfigBeanInsteadOfTheProperties() {
+        try (AnnotationConfigApplicationContext context =
+                Contexts.start(Map.of("idempotency.ttl", "10m"), AppConfig.class, OwnConfig.class)) {
+            assertThat(context.getBean(Idempotency.class).config()).isSameAs(context.getBean(IdempotencyConfig.class));
+            assertThat(context.getBean(Idempotency.class).config().ttl()).isEqualTo(Duration.ofHours(2));
+        }
+    }
+
+    @Test
+    void letsAConfigBeanOfTheApplicationStartFromTheProperties() {
+        try (AnnotationConfigApplicationContext context =
+                Contexts.start(Map.of("idempotency.ttl", "10m"), AppConfig.class, ConfigFromProperties.class)) {
+            IdempotencyConfig config = context.getBean(Idempotency.class).config();
+
+            assertThat(config.ttl()).isEqualTo(Duration.ofMinutes(10));
+            assertThat(config.clock()).isSameAs(ConfigFromProperties.CLOCK);
+        }
+    }
+
+    @Test
+    void usesTheApplicationsSerializerAndListeners() {
+        try (AnnotationConfigApplicationContext context =
+                Contexts.start(AppConfig.class, OwnSerializerAndListeners.class)) {
+            Receipts receipts = context.getBean(Receipts.class);
+
+            receipts.issue("r-1");
+            receipts.issue("r-1");
+
+            assertThat(context.getBean(CountingSerializer.class).serialized()).isEqualTo(1);
+            assertThat(context.getBean("first", RecordingListener.class).events())
+                    .containsExactly("executed", "replayed LOCAL_CACHE");
+            assertThat(context.getBean("second", RecordingListener.class).events())
+                    .containsExactly("executed", "replayed LOCAL_CACHE");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @MethodSource("unreadableProperties")
+    void failsStartupNamingThePropertyAndTheValue(String property, String value, String shownValue, String expected) {
+        assertThatThrownBy(() -> Contexts.start(Map.of(property, value), AppConfig.class))
+                .hasRootCauseMessage("Invalid value '" + shownValue + "' for property " + property + ": expected "
+                        + expected);
+    }
+
+    static Stream<Arguments> unreadableProperties() {
+        String duration = "a positive duration such as 500ms, 30s, 10m, 24h, 7d, or ISO-8601 such as PT10M";
+        return Stream.of(
+                arguments("idempotency.store.type", "foo", "foo", "memory or dynamodb"),
+                arguments("idempotency.ttl", "forever", "forever", duration),
+                arguments("idempotency.ttl", "0s", "0s", duration),
+                arguments("idempotency.lease", "10", "10", duration),
+                arguments("idempotency.lease", "2d", "PT48H", "at most idempotency.ttl (PT24H), so that a record"
+                        + " does not expire while its call still runs"),
+                arguments("idempotency.wait-timeout", "soon", "soon", duration),
+                arguments("idempotency.in-progress", "block", "block", "reject or wait"),
+                arguments("idempotency.local-cache.enabled", "maybe", "maybe", "true or false"),
+                arguments("idempotency.local-cache.max-size", "lots", "lots", "a positive number"),
+                arguments("idempotency.local-cache.max-size", "0", "0", "a positive number"),
+                arguments("idempotency.default-key-strategy", "byHeader", "byHeader",
+                        "the name of a KeyStrategy bean, one of []"),
+                arguments("idempotency.dynamodb.endpoint", "localhost", "localhost",
+                        "a URI such as http://localhost:8000"),
+                arguments("idempotency.dynamodb.create-table", "yes", "yes", "true or false"));
+    }
+
+    @Test
+    void failsStartupWithoutATableNameForTheDynamoDbStore() {
+        assertThatThrownBy(() -> Contexts.start(Map.of("idempotency.store.type", "dynamodb"), AppConfig.class))
+                .hasRootCauseMessage("Missing property idempotency.dynamodb.table-name: it is required with"
+                        + " idempotency.store.type=dynamodb");
+    }
+
+    @Configuration
+    @EnableIdempotency
+    static class AppConfig {
+
+        @Bean
+        Receipts receipts() {
+            return new Receipts();
+        }
+    }
+
+    @Configuration
+    static class OwnStore {
+
+        @Bean
+        CountingIdempotencyStore store() {
+            return new CountingIdempotencyStore(InMemoryIdempotencyStore.create());
+        }
+    }
+
+    @Configuration
+    static class OwnConfig {
+
+        @Bean
+        IdempotencyConfig idempotencyConfig() {
+            return IdempotencyConfig.builder().ttl(Duration.ofHours(2)).build();
+        }
+    }
+
+    @Configuration
+    static class ConfigFromProperties {
+
+        static final Clock CLOCK = Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC);
+
+        @Bean
+        IdempotencyConfig idempotencyConfig(Environment environment) {
+            return IdempotencyProperties.from(environment).toConfig().toBuilder().clock(CLOCK).build();
+        }
+    }
+
+    @Configuration
+    static class OwnSerializerAndListeners {
+
+        @Bean
+        CountingSerializer serializer() {
+            return new CountingSerializer();
+        }
+
+        @Bean
+        RecordingListener first() {
+            return new RecordingListener();
+        }
+
+        @Bean
+        RecordingListener second() {
+            return new RecordingListener();
+        }
+    }
+
+    /** A serializer that counts what it writes. */
+    static class CountingSerializer implements ResultSerializer {
+
+        private final ResultSerializer delegate = JacksonResultSerializer.create();
+        private final AtomicInteger serialized = new AtomicInteger();
+
+        @Override
+        public byte[] serialize(Object value, Type type) {
+            serialized.incrementAndGet();
+            return delegate.serialize(value, type);
+        }
+
+        @Override
+        public Object deserialize(byte[] bytes, Type type) {
+            return delegate.deserialize(bytes, type);
+        }
+
+        int serialized() {
+            return serialized.get();
+        }
+    }
+
+    static class Receipts {
+
+        private final AtomicInteger runs = new AtomicInteger();
+
+        int runs() {
+            return runs.get();
+        }
+
+        @Idempotent
+        public Receipt issue(String orderId) {
+            return new Receipt(orderId, 0, runs.incrementAndGet());
+        }
+    }
+}
