@@ -27,7 +27,7 @@ public final class ResultsReport {
 
     /** One JMH result row. */
     record Row(String benchmark, String params, int threads, String mode, double score, double error, String unit,
-            Double allocBytes) {
+            Double allocBytes, Double requestsPerCall) {
 
         String shortName() {
             return benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1);
@@ -62,6 +62,7 @@ public final class ResultsReport {
         }
         JsonNode primary = result.path("primaryMetric");
         JsonNode alloc = result.path("secondaryMetrics").path("gc.alloc.rate.norm");
+        JsonNode requests = result.path("secondaryMetrics").path("storeRequests");
         return new Row(result.path("benchmark").asString(),
                 params.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                         .collect(Collectors.joining(", ")),
@@ -70,15 +71,16 @@ public final class ResultsReport {
                 primary.path("score").asDouble(),
                 primary.path("scoreError").asDouble(Double.NaN),
                 primary.path("scoreUnit").asString(),
-                alloc.isMissingNode() ? null : alloc.path("score").asDouble());
+                alloc.isMissingNode() ? null : alloc.path("score").asDouble(),
+                requests.isMissingNode() ? null : requests.path("score").asDouble() / primary.path("score").asDouble());
     }
 
     static String render(List<Row> rows, JsonNode first) {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmark results\n\n");
-        md.append("Written by `benchmarks/run` on ").append(LocalDate.now()).append(". Regenerate with `benchmarks/run`")
-                .append(" (a few minutes on 2 cores). Numbers are from one run on the machine below; the error is JMH's")
-                .append(" 99.9% confidence interval.\n\n");
+        md.append("Written by `benchmarks/run` on ").append(LocalDate.now())
+                .append(". Regenerate with `benchmarks/run` (a few minutes on 2 cores). Numbers are from one run on the")
+                .append(" machine below; the error is JMH's 99.9% confidence interval.\n\n");
         md.append("## Machine and settings\n\n");
         md.append("- CPU: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores; memory ").append(Runtime.getRuntime().maxMemory() / (1024 * 1024))
@@ -95,7 +97,8 @@ public final class ResultsReport {
                     .append(first.path("measurementIterations").asInt()).append(" measured iterations of ")
                     .append(first.path("measurementTime").asString()).append(", `-prof gc` for allocation\n");
         }
-        md.append("- The DynamoDB rows run against dynalite 4.0.0 (node) on 127.0.0.1, sharing the 2 cores with the JVM.\n");
+        md.append("- The DynamoDB rows run against dynalite 4.0.0 (node) on 127.0.0.1, which shares the cores with the")
+                .append(" JVM.\n");
         md.append("\n## Targets\n\n");
         md.append("| target | measured | verdict |\n| --- | --- | --- |\n");
         target(md, rows, "CoreCallBenchmark.duplicateFromLocalCache", "CoreCallBenchmark.bareCall",
@@ -106,14 +109,15 @@ public final class ResultsReport {
                 "duplicate from the store (cache off) adds at most 3 µs", 3_000, null);
         dynamoTarget(md, rows);
         md.append("\n## All results\n\n");
-        md.append("| benchmark | params | threads | score | unit | allocated B/op |\n")
-                .append("| --- | --- | ---: | ---: | --- | ---: |\n");
+        md.append("| benchmark | params | threads | score | unit | allocated B/op | store requests/call |\n")
+                .append("| --- | --- | ---: | ---: | --- | ---: | ---: |\n");
         for (Row row : rows) {
             md.append("| ").append(row.shortName()).append(" | ").append(row.params()).append(" | ")
                     .append(row.threads()).append(" | ").append(format(row.score()))
                     .append(Double.isNaN(row.error()) ? "" : " ± " + format(row.error())).append(" | ")
                     .append(row.unit()).append(" | ")
-                    .append(row.allocBytes() == null ? "" : format(row.allocBytes())).append(" |\n");
+                    .append(row.allocBytes() == null ? "" : format(row.allocBytes())).append(" | ")
+                    .append(row.requestsPerCall() == null ? "" : format(row.requestsPerCall())).append(" |\n");
         }
         return md.toString();
     }
@@ -148,8 +152,9 @@ public final class ResultsReport {
         }
         double ratio = firstCalls.get().score() / floor.get().score();
         md.append("| ").append(what).append(" | ").append(format(firstCalls.get().score())).append(" vs ")
-                .append(format(floor.get().score())).append(" ops/s = ").append(String.format(Locale.ROOT, "%.2f", ratio))
-                .append(" | ").append(ratio >= 0.95 ? "met" : "missed").append(" |\n");
+                .append(format(floor.get().score())).append(" ops/s = ")
+                .append(String.format(Locale.ROOT, "%.2f", ratio)).append(" | ")
+                .append(ratio >= 0.95 ? "met" : "missed").append(" |\n");
     }
 
     private static Optional<Row> find(List<Row> rows, String suffix) {

@@ -10,11 +10,11 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A local DynamoDB-compatible server (dynalite, installed by the build's {@code -Pdynamodb} profile) for running the
- * example against the DynamoDB store without an AWS account. It listens on a free port of 127.0.0.1 and ends when
- * the example's JVM does.
+ * A local DynamoDB-compatible server (dynalite, installed with npm by the build) for running the example (and the
+ * benchmarks) against the DynamoDB store without an AWS account. It listens on a free port of 127.0.0.1 and ends when
+ * the JVM does.
  */
-final class LocalDynalite implements AutoCloseable {
+public final class LocalDynalite implements AutoCloseable {
 
     private static final String PORT_LINE = "DYNALITE_PORT=";
 
@@ -26,11 +26,11 @@ final class LocalDynalite implements AutoCloseable {
         this.endpoint = endpoint;
     }
 
-    static LocalDynalite start(Path home) throws IOException {
+    public static LocalDynalite start(Path home) throws IOException {
         Path launcher = home.resolve("launcher.js");
         if (!Files.isRegularFile(launcher)) {
             throw new IOException("dynalite is not installed in " + home.toAbsolutePath()
-                    + ": run the example with -Pdynamodb, which installs it with npm");
+                    + ": the examples install it with -Pdynamodb, and benchmarks/run installs it, with npm");
         }
         Process process = new ProcessBuilder("node", launcher.toString()).directory(home.toFile())
                 .redirectErrorStream(true).start();
@@ -45,7 +45,7 @@ final class LocalDynalite implements AutoCloseable {
         throw new IOException("dynalite exited before it listened");
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return endpoint;
     }
 
