@@ -225,8 +225,17 @@ public final class Engine {
     }
 
     private IdempotencyRecord newClaim(Call call, Instant now) {
-        return IdempotencyRecord.inProgress(call.id, call.fingerprint, UUID.randomUUID().toString(),
+        return IdempotencyRecord.inProgress(call.id, call.fingerprint, newClaimToken(),
                 retainUntil(now, call.op.ttl()), now.plus(call.op.lease()));
+    }
+
+    /**
+     * A fresh fencing token. It must only be unique, not secret (whoever can read it can write the store anyway), so
+     * 128 bits from {@link ThreadLocalRandom} do, without {@code UUID.randomUUID()}'s read of the OS entropy source.
+     */
+    private static String newClaimToken() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return new UUID(random.nextLong(), random.nextLong()).toString();
     }
 
     /** Claims the key; {@code null} means the store failed and the call runs unprotected, as configured. */
