@@ -242,7 +242,8 @@ public final class IdempotencyConfig {
         public IdempotencyConfig build() {
             if (lease.compareTo(ttl) > 0) {
                 throw new IllegalArgumentException("lease (" + lease + ") must not be longer than ttl (" + ttl
-                        + "): a record would expire while its call still runs");
+                        + "): a record would expire while its call still runs. Shorten the lease or lengthen the"
+                    + " ttl.");
             }
             if (waitInitialBackoff.compareTo(waitMaxBackoff) > 0) {
                 throw new IllegalArgumentException("waitInitialBackoff (" + waitInitialBackoff

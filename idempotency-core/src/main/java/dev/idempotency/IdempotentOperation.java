@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 import dev.idempotency.internal.Engine;
+import dev.idempotency.internal.Messages;
 import dev.idempotency.internal.OperationSpec;
 import dev.idempotency.key.Invocation;
 import dev.idempotency.key.KeyStrategy;
@@ -132,7 +133,7 @@ public final class IdempotentOperation<T> {
             return keyStrategy.key(new Invocation(method, arguments));
         } catch (RuntimeException e) {
             throw new IdempotencyKeyException(spec.namespace(), "The key strategy of " + spec.description()
-                    + " (namespace " + spec.namespace() + ") failed: " + e.getMessage()
+                    + " (namespace " + spec.namespace() + ") failed with " + Messages.causeType(e)
                     + ". Fix the strategy or the arguments; the body did not run.", e);
         }
     }

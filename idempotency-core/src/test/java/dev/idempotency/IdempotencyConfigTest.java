@@ -60,7 +60,7 @@ class IdempotencyConfigTest {
                 .lease(Duration.ofMinutes(2)).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("lease (PT2M) must not be longer than ttl (PT1M): a record would expire while its call"
-                        + " still runs");
+                        + " still runs. Shorten the lease or lengthen the ttl.");
     }
 
     @Test

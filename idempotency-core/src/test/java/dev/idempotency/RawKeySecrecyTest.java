@@ -1,6 +1,7 @@
 package dev.idempotency;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -107,5 +108,30 @@ class RawKeySecrecyTest {
         String logged = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(logged).as("the log mentions the hashed record ids").contains(hash);
         assertThat(logged).doesNotContain(rawKey);
+    }
+
+    /** Declares an operation whose key strategy the next test makes fail. */
+    static class Accounts {
+        @Idempotent(name = "accounts.strategy", keyStrategy = "quoting")
+        public String register(String email) {
+            return email;
+        }
+    }
+
+    @Test
+    void neverQuotesTheKeyFromTheMessageOfAFailingKeyStrategy() throws Exception {
+        Idempotency idempotency = Idempotency.builder()
+                .keyStrategy("quoting", invocation -> {
+                    throw new IllegalArgumentException("not a customer number: " + invocation.arguments()[0]);
+                })
+                .build();
+        IdempotentOperation<Object> register =
+                idempotency.operation(Accounts.class.getMethod("register", String.class));
+
+        assertThatThrownBy(() -> register.invoke(new Object[] {rawKey}, () -> "x"))
+                .isInstanceOf(IdempotencyKeyException.class)
+                .hasMessageContaining("failed with IllegalArgumentException")
+                .hasMessageNotContaining(rawKey)
+                .cause().hasMessageContaining(rawKey);
     }
 }

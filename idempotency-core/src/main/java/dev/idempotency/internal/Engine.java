@@ -45,12 +45,12 @@ public final class Engine {
     private static final byte[] NO_BYTES = new byte[0];
 
     /*
-     * Store operations retry transient failures before giving up. Completion tries hardest: a completion that is
-     * lost lets the body run again once the lease ends.
+     * Store operations retry transient failures, on top of any retries of the store's own client. Completion tries
+     * hardest, for as long as the lease lasts: a completion that is lost lets the body run again once the lease ends.
      */
-    private static final int CLAIM_ATTEMPTS = 3;
-    private static final int RELEASE_ATTEMPTS = 3;
-    private static final int FIND_ATTEMPTS = 3;
+    private static final int CLAIM_ATTEMPTS = 2;
+    private static final int RELEASE_ATTEMPTS = 2;
+    private static final int FIND_ATTEMPTS = 2;
     private static final int COMPLETE_ATTEMPTS = 8;
     private static final long RETRY_BACKOFF_MILLIS = 5;
 
@@ -197,7 +197,7 @@ public final class Engine {
             keyText = canonical.key(key);
         } catch (RuntimeException e) {
             throw new IdempotencyKeyException(op.namespace(), "Cannot read the idempotency key of "
-                    + op.description() + " (namespace " + op.namespace() + "): " + e.getMessage()
+                    + op.description() + " (namespace " + op.namespace() + "): " + Messages.causeType(e)
                     + ". Use a key of a simple type (String, number, UUID) or one Jackson can write.", e);
         }
         if (keyText == null) {
@@ -216,7 +216,7 @@ public final class Engine {
             fingerprint = canonical.fingerprint(payload);
         } catch (RuntimeException e) {
             throw new IdempotencyKeyException(op.namespace(), "Cannot fingerprint the payload of "
-                    + op.description() + " (namespace " + op.namespace() + "): " + e.getMessage()
+                    + op.description() + " (namespace " + op.namespace() + "): " + Messages.causeType(e)
                     + ". Pass a payload Jackson can write (the arguments that define the request); the body did"
                     + " not run.", e);
         }
@@ -242,7 +242,7 @@ public final class Engine {
     private @Nullable ClaimResult claim(Call call, IdempotencyRecord claim, Instant now) {
         ClaimResult result;
         try {
-            result = attempt(CLAIM_ATTEMPTS, () -> store.claim(claim, now), null);
+            result = attempt(CLAIM_ATTEMPTS, null, () -> store.claim(claim, now), null);
         } catch (RuntimeException e) {
             IdempotencyStoreException failure = storeFailure(call, "claim", e);
             if (config.storeFailurePolicy() == StoreFailurePolicy.RUN_UNPROTECTED) {
@@ -279,7 +279,7 @@ public final class Engine {
         }
         IdempotencyRecord done =
                 claim.finish(RecordStatus.COMPLETED, result, retainUntil(clock.instant(), call.op.ttl()));
-        if (finish(call, done) && cache != null) {
+        if (finish(call, done, claim.leaseExpiresAt()) && cache != null) {
             cache.put(done, result != null ? shareableType(call.op) : null, value);
         }
         if (notKept != null) {
@@ -299,7 +299,7 @@ public final class Engine {
             byte[] kept = failures.encode(failure);
             IdempotencyRecord done =
                     claim.finish(RecordStatus.FAILED, kept, retainUntil(clock.instant(), call.op.ttl()));
-            if (finish(call, done)) {
+            if (finish(call, done, claim.leaseExpiresAt())) {
                 notify(() -> listener.onFailureKept(call.event(), failure));
             }
             return;
@@ -307,7 +307,8 @@ public final class Engine {
         boolean[] anAttemptFailed = {false};
         boolean released;
         try {
-            released = attempt(RELEASE_ATTEMPTS, () -> store.release(call.id, claim.claimToken()), anAttemptFailed)
+            released = attempt(RELEASE_ATTEMPTS, null, () -> store.release(call.id, claim.claimToken()),
+                    anAttemptFailed)
                     || anAttemptFailed[0] && isGone(call.id);
         } catch (RuntimeException e) {
             if (!isGoneDespite(call.id)) {
@@ -326,7 +327,7 @@ public final class Engine {
     }
 
     private boolean isGone(String id) {
-        return store.find(id).isEmpty();
+        return attempt(FIND_ATTEMPTS, null, () -> store.find(id), null).isEmpty();
     }
 
     /** After every attempt failed: whether one of them had released the record all the same. */
@@ -339,13 +340,14 @@ public final class Engine {
     }
 
     /**
-     * Writes a finished record, retrying transient failures, since a completion lost here lets the body run
-     * again once the lease ends. {@code false} when the lease was lost or the store kept failing (both reported).
+     * Writes a finished record, retrying transient failures while the lease lasts, since a completion lost here lets
+     * the body run again once the lease ends. {@code false} when the lease was lost or the store kept failing (both
+     * reported).
      */
-    private boolean finish(Call call, IdempotencyRecord done) {
+    private boolean finish(Call call, IdempotencyRecord done, @Nullable Instant leaseEnd) {
         boolean[] anAttemptFailed = {false};
         try {
-            if (attempt(COMPLETE_ATTEMPTS, () -> store.complete(done), anAttemptFailed)
+            if (attempt(COMPLETE_ATTEMPTS, leaseEnd, () -> store.complete(done), anAttemptFailed)
                     || anAttemptFailed[0] && isRecorded(done)) {
                 return true;
             }
@@ -372,19 +374,22 @@ public final class Engine {
 
     /** Whether an attempt that looked failed had in fact written {@code done}. */
     private boolean isRecorded(IdempotencyRecord done) {
-        return store.find(done.id())
+        return attempt(FIND_ATTEMPTS, null, () -> store.find(done.id()), null)
                 .filter(r -> r.claimToken().equals(done.claimToken()) && r.status() == done.status())
                 .isPresent();
     }
 
     /**
-     * Runs a store operation, retrying a failure a few times with a short doubling pause; rethrows the last
-     * failure. Sets {@code anAttemptFailed[0]} when some attempt failed, since that attempt may have taken effect.
+     * Runs a store operation, retrying a failure a few times with a short doubling pause, but not past
+     * {@code until}; rethrows the last failure. Sets {@code anAttemptFailed[0]} when some attempt failed, since that
+     * attempt may have taken effect.
      */
-    private static <R> R attempt(int attempts, Supplier<R> operation, boolean @Nullable [] anAttemptFailed) {
+    private <R> R attempt(int attempts, @Nullable Instant until, Supplier<R> operation,
+            boolean @Nullable [] anAttemptFailed) {
         RuntimeException last = null;
         for (int i = 0; i < attempts; i++) {
-            if (i > 0 && !pause(RETRY_BACKOFF_MILLIS << (i - 1))) {
+            boolean pastDeadline = until != null && !clock.instant().isBefore(until);
+            if (i > 0 && (pastDeadline || !pause(RETRY_BACKOFF_MILLIS << (i - 1)))) {
                 break;
             }
             try {
@@ -443,7 +448,7 @@ public final class Engine {
             backoffMillis = Math.min(backoffMillis * 2, config.waitMaxBackoff().toMillis());
             Optional<IdempotencyRecord> found;
             try {
-                found = attempt(FIND_ATTEMPTS, () -> store.find(call.id), null);
+                found = attempt(FIND_ATTEMPTS, null, () -> store.find(call.id), null);
             } catch (RuntimeException e) {
                 throw storeFailure(call, "read", e);
             }
