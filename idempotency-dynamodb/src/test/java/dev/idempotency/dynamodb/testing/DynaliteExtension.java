@@ -1,7 +1,6 @@
 package dev.idempotency.dynamodb.testing;
 
 import java.net.URI;
-import java.nio.file.Path;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
@@ -73,9 +72,8 @@ public final class DynaliteExtension implements BeforeAllCallback, ParameterReso
             return new TestDynamoDb(URI.create(endpoint.trim()), null);
         }
         try {
-            Path home = Path.of(System.getProperty(HOME_PROPERTY, "target/dynalite"));
-            DynaliteProcess dynalite = DynaliteProcess.start(home);
-            return new TestDynamoDb(URI.create("http://127.0.0.1:" + dynalite.port()), dynalite);
+            DynaliteProcess dynalite = DynaliteProcess.start(DynaliteProcess.installedHome());
+            return new TestDynamoDb(dynalite.endpoint(), dynalite);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

@@ -3,20 +3,41 @@ package dev.idempotency.dynamodb.testing;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
+
 /**
- * One dynalite server in a node child process, started by {@code launcher.js}: it binds a free port on 127.0.0.1
- * and exits when its stdin closes. The JVM holds the other end of that pipe, so the server ends with the JVM even
- * when the JVM is killed and no shutdown hook runs.
+ * One dynalite server in a node child process, started by {@code launcher.js}: it binds a port on 127.0.0.1 (a free
+ * one unless told which) and exits when its stdin closes. The JVM holds the other end of that pipe, so the server
+ * ends with the JVM even when the JVM is killed and no shutdown hook runs.
+ *
+ * <p>{@link DynaliteExtension} starts one in memory for a whole test run. A test that stops and restarts the server
+ * itself starts its own with {@link #startPersistent}:
+ *
+ * <pre>{@code
+ * DynaliteProcess dynalite = DynaliteProcess.startPersistent(DynaliteProcess.installedHome(), dataDirectory, 0);
+ * DynamoDbClient client = dynalite.clientBuilder().build();
+ * int port = dynalite.port();
+ * dynalite.close();                                        // the outage
+ * dynalite = DynaliteProcess.startPersistent(DynaliteProcess.installedHome(), dataDirectory, port);
+ * }</pre>
  */
-final class DynaliteProcess implements AutoCloseable {
+public final class DynaliteProcess implements AutoCloseable {
 
     private static final String PORT_LINE = "DYNALITE_PORT=";
     private static final long START_TIMEOUT_SECONDS = 30;
@@ -29,15 +50,44 @@ final class DynaliteProcess implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts dynalite installed in {@code home} (by the build's {@code npm ci}) and waits until it listens. */
-    static DynaliteProcess start(Path home) throws IOException, InterruptedException {
+    /**
+     * Where the build installed dynalite and its launcher: the directory the system property
+     * {@value DynaliteExtension#HOME_PROPERTY} names, else {@code target/dynalite}.
+     */
+    public static Path installedHome() {
+        return Path.of(System.getProperty(DynaliteExtension.HOME_PROPERTY, "target/dynalite"));
+    }
+
+    /**
+     * Starts dynalite installed in {@code home} (by the build's {@code npm ci}) in memory on a free port, and waits
+     * until it listens.
+     */
+    public static DynaliteProcess start(Path home) throws IOException, InterruptedException {
+        return start(home, List.of());
+    }
+
+    /**
+     * Starts dynalite installed in {@code home} with its tables in LevelDB files in {@code dataDirectory}, on
+     * {@code port} (0 for a free one), and waits until it listens. Started again on the same directory and port after
+     * {@link #close()}, it is the same server restarted: clients keep their endpoint, and every table and item
+     * written before the stop is back.
+     */
+    public static DynaliteProcess startPersistent(Path home, Path dataDirectory, int port)
+            throws IOException, InterruptedException {
+        return start(home, List.of("--path", dataDirectory.toAbsolutePath().toString(),
+                "--port", Integer.toString(port)));
+    }
+
+    private static DynaliteProcess start(Path home, List<String> options) throws IOException, InterruptedException {
         Path launcher = home.resolve("launcher.js");
         if (!Files.isRegularFile(launcher) || !Files.isDirectory(home.resolve("node_modules/dynalite"))) {
             throw new IOException("dynalite is not installed in " + home.toAbsolutePath() + ": build with Maven"
                     + " (npm ci runs in generate-test-resources), or point the tests at another endpoint with -D"
                     + DynaliteExtension.ENDPOINT_PROPERTY + "=URL");
         }
-        Process process = new ProcessBuilder("node", launcher.toString())
+        List<String> command = new ArrayList<>(List.of("node", launcher.toString()));
+        command.addAll(options);
+        Process process = new ProcessBuilder(command)
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .start();
@@ -84,11 +134,31 @@ final class DynaliteProcess implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    /** Closes the child's stdin, which ends it; signals only if it does not go. */
+    /** {@code http://127.0.0.1:<port>}, for a client's {@code endpointOverride}. */
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /**
+     * A client builder for this server's endpoint, which stays the same across a restart on the same port: region
+     * us-east-1 and dummy credentials, since dynalite checks no signature. Whoever builds the client closes it.
+     */
+    public DynamoDbClientBuilder clientBuilder() {
+        return DynamoDbClient.builder()
+                .endpointOverride(endpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("dummy", "dummy")))
+                .httpClientBuilder(Apache5HttpClient.builder());
+    }
+
+    /**
+     * Stops the server as a crash would, without a graceful shutdown: closes the child's stdin, which ends it, and
+     * signals only if it does not go. Returns once the process has exited, so its port is free again.
+     */
     @Override
     public void close() {
         try {
@@ -96,7 +166,7 @@ final class DynaliteProcess implements AutoCloseable {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroy();
                 if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
                 }
             }
         } catch (IOException e) {

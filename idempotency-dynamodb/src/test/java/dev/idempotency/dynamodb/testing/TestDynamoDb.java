@@ -10,10 +10,7 @@ import org.jspecify.annotations.Nullable;
 import dev.idempotency.dynamodb.DynamoDbIdempotencyStore;
 import dev.idempotency.dynamodb.DynamoDbIdempotencyTable;
 
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
@@ -62,14 +59,10 @@ public final class TestDynamoDb implements AutoCloseable {
      * default region and credentials. The test closes the client it builds.
      */
     public DynamoDbClientBuilder clientBuilder() {
-        DynamoDbClientBuilder builder = DynamoDbClient.builder()
-                .endpointOverride(endpoint)
-                .httpClientBuilder(Apache5HttpClient.builder().maxConnections(MAX_CONNECTIONS));
-        if (isDynalite()) {
-            builder.region(Region.US_EAST_1).credentialsProvider(
-                    StaticCredentialsProvider.create(AwsBasicCredentials.create("dummy", "dummy")));
-        }
-        return builder;
+        DynamoDbClientBuilder builder = dynalite != null
+                ? dynalite.clientBuilder()
+                : DynamoDbClient.builder().endpointOverride(endpoint);
+        return builder.httpClientBuilder(Apache5HttpClient.builder().maxConnections(MAX_CONNECTIONS));
     }
 
     /** A fresh table name that no table has yet; a table made with it is deleted at the end on shared endpoints. */
