@@ -1,6 +1,7 @@
 package dev.idempotency.spring;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 import org.springframework.beans.factory.BeanFactory;
@@ -18,6 +19,18 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
  * loaded only with {@code idempotency.store.type=dynamodb}, so that a memory-only application needs no AWS SDK.
  */
 final class DynamoDbStores {
+
+    /**
+     * How long one request of the client made from the properties may take; without a bound, an endpoint that
+     * accepts connections and never answers holds each attempt for the HTTP client's 30 s read timeout.
+     */
+    static final Duration API_CALL_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * How long one call of that client may take, its retries included; without a bound, DynamoDB's 9 attempts held
+     * the startup (create-table) for 4.5 minutes, and would hold each idempotent call for longer, since the engine
+     * retries store operations itself.
+     */
+    static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(5);
 
     private DynamoDbStores() {
     }
@@ -45,9 +58,14 @@ final class DynamoDbStores {
         return store;
     }
 
-    /** A client with the SDK's default credentials, and the region and endpoint of the properties where set. */
+    /**
+     * A client with the SDK's default credentials, the region and endpoint of the properties where set, and bounded
+     * requests. An application that needs other settings defines its own DynamoDbClient bean.
+     */
     private static DynamoDbClient newClient(IdempotencyProperties.DynamoDb properties) {
-        DynamoDbClientBuilder builder = DynamoDbClient.builder();
+        DynamoDbClientBuilder builder = DynamoDbClient.builder()
+                .overrideConfiguration(o -> o.apiCallAttemptTimeout(API_CALL_ATTEMPT_TIMEOUT)
+                        .apiCallTimeout(API_CALL_TIMEOUT));
         String region = properties.getRegion();
         if (region != null) {
             builder.region(Region.of(region));

@@ -4,10 +4,7 @@ import java.lang.reflect.Method;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 import org.aspectj.lang.ProceedingJoinPoint;
 import org.aspectj.lang.annotation.Around;
@@ -15,24 +12,20 @@ import org.aspectj.lang.annotation.Aspect;
 import org.aspectj.lang.reflect.MethodSignature;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.framework.AopProxyUtils;
-import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.context.expression.MethodBasedEvaluationContext;
 import org.springframework.core.DefaultParameterNameDiscoverer;
-import org.springframework.core.MethodClassKey;
 import org.springframework.core.Ordered;
 import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.expression.Expression;
-import org.springframework.expression.ParseException;
-import org.springframework.expression.spel.standard.SpelExpressionParser;
-import org.springframework.util.function.SingletonSupplier;
+import org.springframework.expression.spel.SpelEvaluationException;
 
-import dev.idempotency.Idempotency;
 import dev.idempotency.IdempotencyKeyException;
 import dev.idempotency.Idempotent;
 import dev.idempotency.IdempotentOperation;
+import dev.idempotency.internal.Messages;
+import dev.idempotency.spring.IdempotentMethods.AnnotatedMethod;
 
 /**
  * The advice around {@link Idempotent} methods: a thin adapter that hands each call to the method's
@@ -42,15 +35,13 @@ import dev.idempotency.IdempotentOperation;
 @Aspect
 final class IdempotencyAspect implements Ordered {
 
-    private final Supplier<Idempotency> idempotency;
+    private final IdempotentMethods methods;
     private final int order;
-    private final SpelExpressionParser parser = new SpelExpressionParser();
     private final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
     private final BeanFactoryResolver beanResolver;
-    private final ConcurrentMap<MethodClassKey, AnnotatedMethod> methods = new ConcurrentHashMap<>();
 
-    IdempotencyAspect(ObjectProvider<Idempotency> idempotency, BeanFactory beanFactory, int order) {
-        this.idempotency = SingletonSupplier.of(idempotency::getObject);
+    IdempotencyAspect(IdempotentMethods methods, BeanFactory beanFactory, int order) {
+        this.methods = methods;
         this.beanResolver = new BeanFactoryResolver(beanFactory);
         this.order = order;
     }
@@ -107,52 +98,12 @@ final class IdempotencyAspect implements Ordered {
 
     private AnnotatedMethod annotatedMethod(ProceedingJoinPoint joinPoint) {
         Method invoked = ((MethodSignature) joinPoint.getSignature()).getMethod();
-        Class<?> targetClass = AopProxyUtils.ultimateTargetClass(joinPoint.getTarget());
-        MethodClassKey cacheKey = new MethodClassKey(invoked, targetClass);
-        AnnotatedMethod annotated = methods.get(cacheKey);
-        if (annotated == null) {
-            annotated = methods.computeIfAbsent(cacheKey, k -> resolve(invoked, targetClass));
-        }
-        return annotated;
-    }
-
-    /**
-     * The method that carries the annotation: the implementation's, so that an annotation on a class works behind an
-     * interface (JDK) proxy too; the invoked interface method only for a bean that is itself a proxy of the interface
-     * (a Spring Data repository, say), where the pointcut matched the interface's annotation.
-     */
-    private AnnotatedMethod resolve(Method invoked, Class<?> targetClass) {
-        Method specific = AopUtils.getMostSpecificMethod(invoked, targetClass);
-        Method method = specific.isAnnotationPresent(Idempotent.class) ? specific : invoked;
-        if (CompletionStage.class.isAssignableFrom(method.getReturnType())
-                && !method.getReturnType().isAssignableFrom(CompletableFuture.class)) {
-            throw new IllegalArgumentException("@Idempotent on " + describe(method) + ": an asynchronous method must"
-                    + " return CompletionStage or CompletableFuture, but returns "
-                    + method.getReturnType().getSimpleName());
-        }
-        IdempotentOperation<Object> operation = idempotency.get().operation(method);
-        String keyText = method.getAnnotation(Idempotent.class).key();
-        Expression key = null;
-        if (!keyText.isBlank()) {
-            try {
-                key = parser.parseExpression(keyText);
-            } catch (ParseException e) {
-                throw new IllegalArgumentException("@Idempotent on " + describe(method) + ": the key expression '"
-                        + keyText + "' is not valid SpEL: " + e.getMessage(), e);
-            }
-        }
-        return new AnnotatedMethod(method, operation, key);
+        return methods.get(invoked, AopProxyUtils.ultimateTargetClass(joinPoint.getTarget()));
     }
 
     @Override
     public int getOrder() {
         return order;
-    }
-
-    private static String describe(Method method) {
-        return method.getDeclaringClass().getSimpleName() + "." + method.getName()
-                + Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
-                        .collect(Collectors.joining(", ", "(", ")"));
     }
 
     /**
@@ -168,15 +119,16 @@ final class IdempotencyAspect implements Ordered {
         } catch (RuntimeException e) {
             String namespace = annotated.operation().namespace();
             throw new IdempotencyKeyException(namespace, "Cannot evaluate the key expression '"
-                    + keyExpression.getExpressionString() + "' of " + describe(annotated.method()) + " (namespace "
-                    + namespace + "): " + e.getMessage() + ". Fix the expression or the arguments; the body did not"
-                    + " run.", e);
+                    + keyExpression.getExpressionString() + "' of " + IdempotentMethods.describe(annotated.method())
+                    + " (namespace " + namespace + "): " + failure(e) + ". Fix the expression or the arguments;"
+                    + " the body did not run.", e);
         }
     }
 
-    /** An annotated method, resolved once: its operation, and its parsed key expression if it has one. */
-    private record AnnotatedMethod(Method method, IdempotentOperation<Object> operation,
-            @Nullable Expression keyExpression) {
+    /** SpEL's error code, which names the problem without quoting values (a value may be the key), and the cause. */
+    private static String failure(RuntimeException e) {
+        String code = e instanceof SpelEvaluationException spel ? spel.getMessageCode() + ", " : "";
+        return code + Messages.causeType(e);
     }
 
     /** Carries a checked exception of an asynchronous method's body through the core, which rethrows it. */

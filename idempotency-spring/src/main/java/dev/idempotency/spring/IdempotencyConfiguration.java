@@ -8,6 +8,7 @@ import org.springframework.beans.factory.BeanFactoryUtils;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.ImportAware;
@@ -79,13 +80,21 @@ public class IdempotencyConfiguration implements ImportAware {
     }
 
     /**
-     * The aspect. It looks the engine up on its first call rather than taking it here: Spring creates aspects
-     * early, to order them, and the engine's dependencies (a user's store bean, say) must not be created that
-     * early, or they would miss the post-processing (transactions, metrics) of other beans.
+     * The annotated methods, resolved once; checks every one when the singletons exist, so that a bad attribute fails
+     * the startup. It looks the engine up then rather than taking it here: Spring creates aspects (and so this) early,
+     * to order them, and the engine's dependencies (a user's store bean, say) must not be created that early, or they
+     * would miss the post-processing (transactions, metrics) of other beans.
      */
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-    IdempotencyAspect idempotencyAspect(ObjectProvider<Idempotency> idempotency, BeanFactory beanFactory) {
-        return new IdempotencyAspect(idempotency, beanFactory, order);
+    IdempotentMethods idempotentMethods(ObjectProvider<Idempotency> idempotency,
+            ConfigurableListableBeanFactory beanFactory) {
+        return new IdempotentMethods(idempotency, beanFactory);
+    }
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    IdempotencyAspect idempotencyAspect(IdempotentMethods idempotentMethods, BeanFactory beanFactory) {
+        return new IdempotencyAspect(idempotentMethods, beanFactory, order);
     }
 }

@@ -205,7 +205,11 @@ public class IdempotencyProperties {
         }
     }
 
-    /** {@code idempotency.dynamodb.*}. */
+    /**
+     * {@code idempotency.dynamodb.*}. Without a DynamoDbClient bean of the application, the store's client is made
+     * from these, with bounded requests: 2 s an attempt and 5 s a call, retries included (define a DynamoDbClient
+     * bean for other settings).
+     */
     public static class DynamoDb {
 
         /** The table of the records; required with idempotency.store.type=dynamodb. */

@@ -1,0 +1,178 @@
+package dev.idempotency.spring;
+
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.aop.framework.AopProxyUtils;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.BeanFactoryUtils;
+import org.springframework.beans.factory.BeanInitializationException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.core.MethodClassKey;
+import org.springframework.core.annotation.AnnotationUtils;
+import org.springframework.expression.Expression;
+import org.springframework.expression.ParseException;
+import org.springframework.expression.spel.standard.SpelExpressionParser;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.ReflectionUtils;
+import org.springframework.util.function.SingletonSupplier;
+
+import dev.idempotency.Idempotency;
+import dev.idempotency.Idempotent;
+import dev.idempotency.IdempotentOperation;
+import dev.idempotency.key.KeyStrategy;
+
+/**
+ * The {@link Idempotent} methods of the application's beans, each resolved once into its operation and its parsed key
+ * expression. The aspect asks for the method it intercepts. At startup, once every singleton exists, every annotated
+ * method of every bean class is resolved, so that a bad attribute (an unparseable {@code ttl} or {@code lease}, a
+ * lease longer than the ttl, an unknown {@code keyStrategy}, a {@code key} that is not SpEL, a {@code name} too long)
+ * fails the start of the application, naming the bean, the method and the attribute, instead of the method's first
+ * call.
+ */
+final class IdempotentMethods implements SmartInitializingSingleton {
+
+    private final Supplier<Idempotency> idempotency;
+    private final ConfigurableListableBeanFactory beanFactory;
+    private final SpelExpressionParser parser = new SpelExpressionParser();
+    private final ConcurrentMap<MethodClassKey, AnnotatedMethod> methods = new ConcurrentHashMap<>();
+
+    /** Takes the engine lazily: the aspect that uses this is created early, before the engine's dependencies. */
+    IdempotentMethods(ObjectProvider<Idempotency> idempotency, ConfigurableListableBeanFactory beanFactory) {
+        this.idempotency = SingletonSupplier.of(idempotency::getObject);
+        this.beanFactory = beanFactory;
+    }
+
+    /**
+     * The annotated method behind a call of {@code invoked} on a bean of {@code targetClass}, resolved at its first
+     * use.
+     *
+     * @throws IllegalArgumentException naming the method and the attribute, when an attribute is invalid
+     */
+    AnnotatedMethod get(Method invoked, Class<?> targetClass) {
+        MethodClassKey cacheKey = new MethodClassKey(invoked, targetClass);
+        AnnotatedMethod annotated = methods.get(cacheKey);
+        if (annotated == null) {
+            annotated = methods.computeIfAbsent(cacheKey, k -> resolve(invoked, targetClass));
+        }
+        return annotated;
+    }
+
+    /** Resolves the annotated methods of every bean class once; lazy and prototype beans by their type alone. */
+    @Override
+    public void afterSingletonsInstantiated() {
+        Set<Class<?>> checked = new HashSet<>();
+        for (String name : beanFactory.getBeanDefinitionNames()) {
+            if (beanFactory.getBeanDefinition(name).isAbstract()) {
+                continue;
+            }
+            Class<?> targetClass = targetClass(name);
+            if (targetClass == null || !checked.add(targetClass)
+                    || !AnnotationUtils.isCandidateClass(targetClass, Idempotent.class)) {
+                continue;
+            }
+            for (Method method : annotatedMethods(targetClass)) {
+                try {
+                    get(method, targetClass);
+                } catch (IllegalArgumentException e) {
+                    throw new BeanInitializationException("Bean '" + name + "' has an invalid @Idempotent method: "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** The class behind a bean's proxy, without creating a bean that does not exist yet. */
+    private @Nullable Class<?> targetClass(String name) {
+        Object singleton = beanFactory.getSingleton(name);
+        if (singleton != null) {
+            return AopProxyUtils.ultimateTargetClass(singleton);
+        }
+        Class<?> type = beanFactory.getType(name, false);
+        return type == null ? null : ClassUtils.getUserClass(type);
+    }
+
+    /** The methods the aspect's pointcut can match: the class's and its superclasses', and its interfaces'. */
+    private static Set<Method> annotatedMethods(Class<?> targetClass) {
+        Set<Method> annotated = new LinkedHashSet<>();
+        ReflectionUtils.doWithMethods(targetClass, annotated::add, m -> m.isAnnotationPresent(Idempotent.class));
+        for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(targetClass)) {
+            for (Method method : type.getMethods()) {
+                if (method.isAnnotationPresent(Idempotent.class)) {
+                    annotated.add(method);
+                }
+            }
+        }
+        return annotated;
+    }
+
+    /**
+     * The method that carries the annotation: the implementation's, so that an annotation on a class works behind an
+     * interface (JDK) proxy too; the invoked interface method only for a bean that is itself a proxy of the interface
+     * (a Spring Data repository, say), where the pointcut matched the interface's annotation.
+     */
+    private AnnotatedMethod resolve(Method invoked, Class<?> targetClass) {
+        Method specific = AopUtils.getMostSpecificMethod(invoked, targetClass);
+        Method method = specific.isAnnotationPresent(Idempotent.class) ? specific : invoked;
+        Idempotent annotation = method.getAnnotation(Idempotent.class);
+        if (CompletionStage.class.isAssignableFrom(method.getReturnType())
+                && !method.getReturnType().isAssignableFrom(CompletableFuture.class)) {
+            throw new IllegalArgumentException("@Idempotent on " + describe(method) + ": an asynchronous method must"
+                    + " return CompletionStage or CompletableFuture, but returns "
+                    + method.getReturnType().getSimpleName());
+        }
+        checkKeyStrategy(method, annotation.keyStrategy());
+        IdempotentOperation<Object> operation = idempotency.get().operation(method);
+        String keyText = annotation.key();
+        Expression key = null;
+        if (!keyText.isBlank()) {
+            try {
+                key = parser.parseExpression(keyText);
+            } catch (ParseException e) {
+                throw new IllegalArgumentException("@Idempotent on " + describe(method) + ": the key expression '"
+                        + keyText + "' is not valid SpEL: " + e.getMessage() + ". Fix the expression, such as"
+                        + " key = \"#order.id\".", e);
+            }
+        }
+        return new AnnotatedMethod(method, operation, key);
+    }
+
+    /** In Spring, key strategies are the KeyStrategy beans, by bean name: say so, rather than the core's builder. */
+    private void checkKeyStrategy(Method method, String keyStrategy) {
+        if (keyStrategy.isBlank()) {
+            return;
+        }
+        List<String> beans = Arrays.asList(
+                BeanFactoryUtils.beanNamesForTypeIncludingAncestors(beanFactory, KeyStrategy.class));
+        if (!beans.contains(keyStrategy)) {
+            throw new IllegalArgumentException("@Idempotent on " + describe(method) + ": keyStrategy '" + keyStrategy
+                    + "' names no KeyStrategy bean. Define a KeyStrategy bean named '" + keyStrategy
+                    + "', or use one of " + new TreeSet<>(beans));
+        }
+    }
+
+    /** How messages name a method: {@code OrderService.place(Order)}. */
+    static String describe(Method method) {
+        return method.getDeclaringClass().getSimpleName() + "." + method.getName()
+                + Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
+                        .collect(Collectors.joining(", ", "(", ")"));
+    }
+
+    /** An annotated method, resolved: its operation, and its parsed key expression if it has one. */
+    record AnnotatedMethod(Method method, IdempotentOperation<Object> operation, @Nullable Expression keyExpression) {
+    }
+}
