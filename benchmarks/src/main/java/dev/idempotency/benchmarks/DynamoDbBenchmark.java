@@ -52,7 +52,8 @@ import dev.idempotency.examples.LocalDynalite;
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 3)
+// dynalite (node) warms up more slowly than the JVM: throughput still climbs through the first ten seconds.
+@Warmup(iterations = 4, time = 3)
 @Measurement(iterations = 3, time = 3)
 @Fork(1)
 @Threads(8)

@@ -45,11 +45,18 @@ public final class ResultsReport {
         JsonNode results = JsonMapper.builder().build().readTree(Files.readString(Path.of(args[0])));
         List<Row> rows = new ArrayList<>();
         JsonNode first = null;
+        Map<String, String> settings = new LinkedHashMap<>();
         for (JsonNode result : results) {
             first = first == null ? result : first;
             rows.add(row(result));
+            String benchmark = result.path("benchmark").asString();
+            String benchmarkClass = benchmark.substring(0, benchmark.lastIndexOf('.'));
+            settings.putIfAbsent(benchmarkClass.substring(benchmarkClass.lastIndexOf('.') + 1),
+                    result.path("warmupIterations").asInt() + " × " + result.path("warmupTime").asString() + " + "
+                            + result.path("measurementIterations").asInt() + " × "
+                            + result.path("measurementTime").asString());
         }
-        String report = render(rows, first);
+        String report = render(rows, first, settings);
         Files.writeString(Path.of(args[1]), report, StandardCharsets.UTF_8);
         System.out.println(report);
     }
@@ -75,12 +82,12 @@ public final class ResultsReport {
                 requests.isMissingNode() ? null : requests.path("score").asDouble() / primary.path("score").asDouble());
     }
 
-    static String render(List<Row> rows, JsonNode first) {
+    static String render(List<Row> rows, JsonNode first, Map<String, String> settings) {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmark results\n\n");
         md.append("Written by `benchmarks/run` on ").append(LocalDate.now())
-                .append(". Regenerate with `benchmarks/run` (a few minutes on 2 cores). Numbers are from one run on the")
-                .append(" machine below; the error is JMH's 99.9% confidence interval.\n\n");
+                .append(". Regenerate with `benchmarks/run` (a few minutes on 2 cores). Numbers are from one run on")
+                .append(" the machine below; the error is JMH's 99.9% confidence interval.\n\n");
         md.append("## Machine and settings\n\n");
         md.append("- CPU: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores; memory ").append(Runtime.getRuntime().maxMemory() / (1024 * 1024))
@@ -90,12 +97,12 @@ public final class ResultsReport {
                 .append("); OS: ").append(System.getProperty("os.name")).append(' ')
                 .append(System.getProperty("os.version")).append('\n');
         if (first != null) {
-            md.append("- JMH ").append(first.path("jmhVersion").asString()).append(": ")
-                    .append(first.path("forks").asInt()).append(" fork, ")
-                    .append(first.path("warmupIterations").asInt()).append(" warm-up iterations of ")
-                    .append(first.path("warmupTime").asString()).append(", ")
-                    .append(first.path("measurementIterations").asInt()).append(" measured iterations of ")
-                    .append(first.path("measurementTime").asString()).append(", `-prof gc` for allocation\n");
+            md.append("- JMH ").append(first.path("jmhVersion").asString())
+                    .append(", one fork per benchmark, `-prof gc` for allocation; warm-up and measured iterations:");
+            settings.forEach((benchmarkClass, setting) -> md.append(' ').append(benchmarkClass).append(' ')
+                    .append(setting).append(';'));
+            md.setLength(md.length() - 1);
+            md.append('\n');
         }
         md.append("- The DynamoDB rows run against dynalite 4.0.0 (node) on 127.0.0.1, which shares the cores with the")
                 .append(" JVM.\n");

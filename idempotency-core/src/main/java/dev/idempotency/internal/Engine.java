@@ -277,10 +277,10 @@ public final class Engine {
                 result = null;
             }
         }
-        IdempotencyRecord done =
-                claim.finish(RecordStatus.COMPLETED, result, retainUntil(clock.instant(), call.op.ttl()));
+        Instant now = clock.instant();
+        IdempotencyRecord done = claim.finish(RecordStatus.COMPLETED, result, retainUntil(now, call.op.ttl()));
         if (finish(call, done, claim.leaseExpiresAt()) && cache != null) {
-            cache.put(done, result != null ? shareableType(call.op) : null, value);
+            cache.put(done, result != null ? shareableType(call.op) : null, value, now);
         }
         if (notKept != null) {
             Throwable reason = notKept;
@@ -505,7 +505,7 @@ public final class Engine {
             }
         }
         if (source == ReplaySource.STORE && cache != null) {
-            cache.put(record, shareableType(op), value);
+            cache.put(record, shareableType(op), value, clock.instant());
         }
         notify(() -> listener.onReplayed(call.event(), source));
         return (T) value;

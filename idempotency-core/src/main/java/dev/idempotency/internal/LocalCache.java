@@ -3,6 +3,7 @@ package dev.idempotency.internal;
 import java.lang.reflect.Type;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 
 import org.jspecify.annotations.Nullable;
 
@@ -23,7 +24,7 @@ final class LocalCache {
      * A cached record, with its decoded result when that result is immutable and may be handed to every duplicate
      * of an operation whose result type is {@code type}.
      */
-    record Entry(IdempotencyRecord record, @Nullable Type type, @Nullable Object value) {
+    record Entry(IdempotencyRecord record, @Nullable Type type, @Nullable Object value, Duration lifetime) {
 
         boolean hasValueOf(Type resultType) {
             return resultType.equals(type);
@@ -39,7 +40,7 @@ final class LocalCache {
                 .maximumSize(maxSize)
                 // Maintenance is cheap and amortized; running it on the caller avoids waking a pool thread per hit.
                 .executor(Runnable::run)
-                .expireAfter(Expiry.creating((String id, Entry entry) -> timeLeft(entry.record)))
+                .expireAfter(Expiry.creating((String id, Entry entry) -> entry.lifetime))
                 .build();
     }
 
@@ -52,15 +53,13 @@ final class LocalCache {
         return entry;
     }
 
-    /** Caches a completed record; {@code type} is null when its value must be decoded anew for each duplicate. */
-    void put(IdempotencyRecord record, @Nullable Type type, @Nullable Object value) {
-        if (record.status() == RecordStatus.COMPLETED && !record.isExpired(clock.instant())) {
-            cache.put(record.id(), new Entry(record, type, value));
+    /**
+     * Caches a completed record as of {@code now} (the caller's reading of the clock, so a call reads it once);
+     * {@code type} is null when its value must be decoded anew for each duplicate.
+     */
+    void put(IdempotencyRecord record, @Nullable Type type, @Nullable Object value, Instant now) {
+        if (record.status() == RecordStatus.COMPLETED && !record.isExpired(now)) {
+            cache.put(record.id(), new Entry(record, type, value, Duration.between(now, record.expiresAt())));
         }
-    }
-
-    private Duration timeLeft(IdempotencyRecord record) {
-        Duration left = Duration.between(clock.instant(), record.expiresAt());
-        return left.isNegative() ? Duration.ZERO : left;
     }
 }

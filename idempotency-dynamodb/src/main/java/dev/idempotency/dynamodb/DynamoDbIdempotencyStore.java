@@ -81,8 +81,8 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     private static final String CLAIMABLE = "attribute_not_exists(#id) OR #expiration <= :nowSeconds"
             + " OR (#status = :inProgress AND #lease <= :nowMillis)";
     private static final String OWNED = "#claimToken = :claimToken AND #status = :inProgress";
-    private static final String FINISH = "SET #status = :status, #expiration = :expiration,"
-            + " #fingerprint = :fingerprint";
+    /** The fingerprint was written by the claim and cannot change while the claim token holds: it is not resent. */
+    private static final String FINISH = "SET #status = :status, #expiration = :expiration";
     private static final AttributeValue IN_PROGRESS = AttributeValue.fromS(RecordStatus.IN_PROGRESS.name());
 
     private final DynamoDbClient client;
@@ -102,7 +102,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         this.claimNames = Map.of("#id", layout.idAttribute(), "#expiration", layout.expirationAttribute(),
                 "#status", layout.statusAttribute(), "#lease", layout.leaseExpirationAttribute());
         this.finishNames = Map.of("#status", layout.statusAttribute(), "#expiration", layout.expirationAttribute(),
-                "#fingerprint", layout.fingerprintAttribute(), "#result", layout.resultAttribute(),
+                "#result", layout.resultAttribute(),
                 "#lease", layout.leaseExpirationAttribute(), "#claimToken", layout.claimTokenAttribute());
         this.ownedNames = Map.of("#claimToken", layout.claimTokenAttribute(), "#status", layout.statusAttribute());
     }
@@ -173,7 +173,6 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         Map<String, AttributeValue> values = new LinkedHashMap<>();
         values.put(":status", AttributeValue.fromS(finished.status().name()));
         values.put(":expiration", TableLayout.epochSeconds(finished.expiresAt()));
-        values.put(":fingerprint", AttributeValue.fromS(finished.fingerprint()));
         values.put(":claimToken", AttributeValue.fromS(finished.claimToken()));
         values.put(":inProgress", IN_PROGRESS);
         String update;
