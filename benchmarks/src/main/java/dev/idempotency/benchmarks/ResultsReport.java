@@ -130,8 +130,9 @@ public final class ResultsReport {
         md.append("\nHow to read them: `firstCall` includes the in-memory store's cost of keeping every record for")
                 .append(" its ttl (2 s in the benchmark, so hundreds of thousands of live records and the garbage")
                 .append(" collection of them); `firstCallOnANoOpStore` is the same call on a store that keeps nothing,")
-                .append(" the engine's own share. The DynamoDB ratio compares first calls and the same requests sent raw by 4 + 4")
-                .append(" threads against one dynalite at the same time, so both see the same warm-up and load.\n");
+                .append(" the engine's own share. The DynamoDB ratio compares first calls and the same requests sent")
+                .append(" raw by 4 + 4 threads against one dynalite at the same time, so both see the same warm-up and")
+                .append(" load.\n");
         md.append("\n## All results\n\n");
         md.append("| benchmark | params | threads | score | unit | allocated B/op | store requests/call |\n")
                 .append("| --- | --- | ---: | ---: | --- | ---: | ---: |\n");
