@@ -196,8 +196,8 @@ public final class Idempotency {
         Duration effectiveLease = lease != null ? lease : config.lease();
         if (effectiveLease.compareTo(effectiveTtl) > 0) {
             throw new IllegalArgumentException("lease (" + effectiveLease + ") must not be longer than ttl ("
-                    + effectiveTtl + "): a record would expire while its call still runs. Shorten the lease or lengthen the"
-                    + " ttl.");
+                    + effectiveTtl + "): a record would expire while its call still runs. Shorten the lease or"
+                    + " lengthen the ttl.");
         }
         InProgressPolicy policy = inProgress == InProgressPolicy.DEFAULT ? config.inProgressPolicy() : inProgress;
         boolean voidResult = resultType == void.class || resultType == Void.class;

@@ -218,8 +218,8 @@ class AnnotatedOperationTest {
         assertThatThrownBy(() -> idempotency.operation(method("leaseLongerThanTtl")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("@Idempotent on OrderService.leaseLongerThanTtl(String): lease (PT5M) must not be longer"
-                        + " than ttl (PT1M): a record would expire while its call still runs. Shorten the lease or lengthen"
-                        + " the ttl.");
+                        + " than ttl (PT1M): a record would expire while its call still runs. Shorten the lease or"
+                        + " lengthen the ttl.");
     }
 
     @Test

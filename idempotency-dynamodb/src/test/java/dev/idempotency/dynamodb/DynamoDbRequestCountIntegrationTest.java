@@ -148,7 +148,8 @@ class DynamoDbRequestCountIntegrationTest {
         store(returnsOldItem).claim(first, Instant.ofEpochSecond(Instant.now().getEpochSecond()));
         requests.reset();
 
-        ClaimResult second = store(returnsOldItem).claim(claim(id), Instant.ofEpochSecond(Instant.now().getEpochSecond()));
+        ClaimResult second =
+                store(returnsOldItem).claim(claim(id), Instant.ofEpochSecond(Instant.now().getEpochSecond()));
 
         assertThat(second.existing()).isEqualTo(first);
         assertThat(requests.counts()).isEqualTo(Map.of("PutItem", 1));
