@@ -27,7 +27,6 @@ import dev.idempotency.store.IdempotencyStore;
 import dev.idempotency.store.InMemoryIdempotencyStore;
 
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The programmatic entry point: everything {@link Idempotent} does, for code without Spring (and for
@@ -59,7 +58,7 @@ public final class Idempotency {
         this.keyStrategies = Map.copyOf(b.keyStrategies);
         this.defaultKeyStrategy = b.defaultKeyStrategy;
         ObjectMapper canonicalBase = serializer instanceof JacksonResultSerializer jackson
-                ? jackson.mapper() : JsonMapper.builder().build();
+                ? jackson.mapper() : JacksonResultSerializer.create().mapper();
         IdempotencyListener listener = switch (b.listeners.size()) {
             case 0 -> IdempotencyListener.NO_OP;
             case 1 -> b.listeners.get(0);

@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentMap;
 
 import org.jspecify.annotations.Nullable;
 
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.ObjectReader;
@@ -27,9 +29,13 @@ public final class JacksonResultSerializer implements ResultSerializer {
         this.mapper = mapper;
     }
 
-    /** A serializer with Jackson's default {@link JsonMapper}. */
+    /**
+     * A serializer with a default {@link JsonMapper} whose buffers are pooled per thread: Jackson's default pool is
+     * one shared deque, and every call writes at least one value, so threads would contend on it.
+     */
     public static JacksonResultSerializer create() {
-        return new JacksonResultSerializer(JsonMapper.builder().build());
+        return new JacksonResultSerializer(JsonMapper.builder(
+                JsonFactory.builder().recyclerPool(JsonRecyclerPools.threadLocalPool()).build()).build());
     }
 
     /** A serializer that uses {@code mapper}, with its modules and settings. */
