@@ -88,4 +88,32 @@ class AsyncOperationTest {
                 .failsWithin(1, TimeUnit.SECONDS).withThrowableThat()
                 .withCauseInstanceOf(IdempotencyKeyException.class);
     }
+
+    /** A checked final answer, as a payment gateway's client might declare it. */
+    static class LabelRejectedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        LabelRejectedException(String message) {
+            super(message);
+        }
+    }
+
+    @Test
+    void replaysAKeptCheckedFailureAsAFailedFuture() {
+        IdempotentOperation<Shipment> shipOrFail = Idempotency.builder().store(store)
+                .config(IdempotencyConfig.builder().localCacheEnabled(false).build()).build()
+                .operation("ship.labels", Shipment.class).finalExceptions(LabelRejectedException.class).build();
+
+        CompletableFuture<Shipment> first = shipOrFail.executeAsync("k", null,
+                () -> CompletableFuture.failedFuture(new LabelRejectedException("address unknown")));
+        CompletableFuture<Shipment> duplicate = shipOrFail.executeAsync("k", null, () -> {
+            runs.incrementAndGet();
+            return CompletableFuture.completedFuture(new Shipment("x"));
+        });
+
+        assertThatThrownBy(first::join).hasCauseInstanceOf(LabelRejectedException.class);
+        assertThatThrownBy(duplicate::join).isInstanceOf(CompletionException.class)
+                .cause().isExactlyInstanceOf(LabelRejectedException.class).hasMessage("address unknown");
+        assertThat(runs).hasValue(0);
+    }
 }

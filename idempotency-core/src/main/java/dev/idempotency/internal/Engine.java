@@ -105,7 +105,8 @@ public final class Engine {
         Start start;
         try {
             start = start(op, key, payload);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // A replayed final exception may be checked: it arrives in the future, like every other outcome.
             return CompletableFuture.failedFuture(e);
         }
         if (start.claim == null) {
