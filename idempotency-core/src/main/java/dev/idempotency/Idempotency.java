@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.idempotency.internal.DurationParser;
 import dev.idempotency.internal.Engine;
+import dev.idempotency.internal.Messages;
 import dev.idempotency.internal.OperationSpec;
 import dev.idempotency.key.KeyStrategy;
 import dev.idempotency.serialization.JacksonResultSerializer;
@@ -155,9 +156,9 @@ public final class Idempotency {
 
     IdempotentOperation<Object> fromAnnotation(Method method) {
         Idempotent annotation = method.getAnnotation(Idempotent.class);
-        String where = "@Idempotent on " + describe(method);
+        String where = "@Idempotent on " + Messages.describe(method);
         if (annotation == null) {
-            throw new IllegalArgumentException(describe(method) + " is not annotated with @Idempotent");
+            throw new IllegalArgumentException(Messages.describe(method) + " is not annotated with @Idempotent");
         }
         String namespace = annotation.name().isBlank()
                 ? method.getDeclaringClass().getName() + "." + method.getName() : annotation.name();
@@ -180,7 +181,7 @@ public final class Idempotency {
                     ? parameterized.getActualTypeArguments()[0] : Object.class;
         }
         try {
-            return build(validNamespace(namespace), describe(method), returnType, ttl, lease, annotation.onInProgress(),
+            return build(validNamespace(namespace), Messages.describe(method), returnType, ttl, lease, annotation.onInProgress(),
                     Arrays.asList(annotation.finalExceptions()), strategy, method, async);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
@@ -224,12 +225,6 @@ public final class Idempotency {
             throw new IllegalArgumentException(name + " must be positive, but was " + value);
         }
         return value;
-    }
-
-    private static String describe(Method method) {
-        return method.getDeclaringClass().getSimpleName() + "." + method.getName()
-                + Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
-                        .collect(Collectors.joining(", ", "(", ")"));
     }
 
     /** Builds an {@link Idempotency}. */

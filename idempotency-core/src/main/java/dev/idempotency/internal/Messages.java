@@ -1,9 +1,20 @@
 package dev.idempotency.internal;
 
-/** Wording shared by error messages. */
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** Wording shared by error messages, in the core and the integrations. */
 public final class Messages {
 
     private Messages() {
+    }
+
+    /** How messages name a method: {@code OrderService.place(Order)}. */
+    public static String describe(Method method) {
+        return method.getDeclaringClass().getSimpleName() + "." + method.getName()
+                + Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
+                        .collect(Collectors.joining(", ", "(", ")"));
     }
 
     /**

@@ -119,7 +119,7 @@ final class IdempotencyAspect implements Ordered {
         } catch (RuntimeException e) {
             String namespace = annotated.operation().namespace();
             throw new IdempotencyKeyException(namespace, "Cannot evaluate the key expression '"
-                    + keyExpression.getExpressionString() + "' of " + IdempotentMethods.describe(annotated.method())
+                    + keyExpression.getExpressionString() + "' of " + Messages.describe(annotated.method())
                     + " (namespace " + namespace + "): " + failure(e) + ". Fix the expression or the arguments;"
                     + " the body did not run.", e);
         }

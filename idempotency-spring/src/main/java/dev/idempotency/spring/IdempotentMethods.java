@@ -12,7 +12,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.framework.AopProxyUtils;
@@ -34,6 +33,7 @@ import org.springframework.util.function.SingletonSupplier;
 import dev.idempotency.Idempotency;
 import dev.idempotency.Idempotent;
 import dev.idempotency.IdempotentOperation;
+import dev.idempotency.internal.Messages;
 import dev.idempotency.key.KeyStrategy;
 
 /**
@@ -131,7 +131,7 @@ final class IdempotentMethods implements SmartInitializingSingleton {
         Idempotent annotation = method.getAnnotation(Idempotent.class);
         if (CompletionStage.class.isAssignableFrom(method.getReturnType())
                 && !method.getReturnType().isAssignableFrom(CompletableFuture.class)) {
-            throw new IllegalArgumentException("@Idempotent on " + describe(method) + ": an asynchronous method must"
+            throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method) + ": an asynchronous method must"
                     + " return CompletionStage or CompletableFuture, but returns "
                     + method.getReturnType().getSimpleName());
         }
@@ -143,7 +143,7 @@ final class IdempotentMethods implements SmartInitializingSingleton {
             try {
                 key = parser.parseExpression(keyText);
             } catch (ParseException e) {
-                throw new IllegalArgumentException("@Idempotent on " + describe(method) + ": the key expression '"
+                throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method) + ": the key expression '"
                         + keyText + "' is not valid SpEL: " + e.getMessage() + ". Fix the expression, such as"
                         + " key = \"#order.id\".", e);
             }
@@ -159,17 +159,10 @@ final class IdempotentMethods implements SmartInitializingSingleton {
         List<String> beans = Arrays.asList(
                 BeanFactoryUtils.beanNamesForTypeIncludingAncestors(beanFactory, KeyStrategy.class));
         if (!beans.contains(keyStrategy)) {
-            throw new IllegalArgumentException("@Idempotent on " + describe(method) + ": keyStrategy '" + keyStrategy
+            throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method) + ": keyStrategy '" + keyStrategy
                     + "' names no KeyStrategy bean. Define a KeyStrategy bean named '" + keyStrategy
                     + "', or use one of " + new TreeSet<>(beans));
         }
-    }
-
-    /** How messages name a method: {@code OrderService.place(Order)}. */
-    static String describe(Method method) {
-        return method.getDeclaringClass().getSimpleName() + "." + method.getName()
-                + Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
-                        .collect(Collectors.joining(", ", "(", ")"));
     }
 
     /** An annotated method, resolved: its operation, and its parsed key expression if it has one. */
