@@ -55,7 +55,7 @@ class DynamoDbRestartIntegrationTest {
     @BeforeEach
     void startDynaliteOnDisk() throws Exception {
         dynalite = DynaliteProcess.startPersistent(DynaliteProcess.installedHome(), dataDirectory, 0);
-        // Few SDK retries: the engine retries each store operation itself (a claim 3 times, a completion 8), and
+        // Few SDK retries: the engine retries each store operation itself (a claim twice, a completion up to 8 times), and
         // DynamoDB's default of 9 SDK attempts with backoff would hold a call in the outage for 10 s and more.
         client = dynalite.clientBuilder()
                 .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(2))
