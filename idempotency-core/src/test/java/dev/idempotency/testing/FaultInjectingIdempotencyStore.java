@@ -61,6 +61,8 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
     private final Timing timing;
     private final Duration latency;
     private final Random random;
+    private final int maxFaults;
+    private final AtomicInteger injected = new AtomicInteger();
     private final Map<Operation, AtomicInteger> calls = new EnumMap<>(Operation.class);
     private final Map<Operation, AtomicInteger> faults = new EnumMap<>(Operation.class);
     private volatile boolean enabled = true;
@@ -73,6 +75,7 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
         this.timing = b.timing;
         this.latency = b.latency;
         this.random = new Random(b.seed);
+        this.maxFaults = b.maxFaults;
         for (Operation operation : Operation.values()) {
             calls.put(operation, new AtomicInteger());
             faults.put(operation, new AtomicInteger());
@@ -136,7 +139,7 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
             }
         }
         int n = calls.get(operation).incrementAndGet();
-        boolean fault = enabled && failing.contains(operation) && strikes(n);
+        boolean fault = enabled && failing.contains(operation) && strikes(n) && withinMaxFaults();
         if (!fault) {
             return call.get();
         }
@@ -146,6 +149,11 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
             call.get();
         }
         throw new InjectedFault(operation, after);
+    }
+
+    /** Counts a fault about to be injected, unless that would exceed {@code maxFaults}. */
+    private boolean withinMaxFaults() {
+        return injected.getAndUpdate(count -> count < maxFaults ? count + 1 : count) < maxFaults;
     }
 
     private boolean strikes(int n) {
@@ -173,6 +181,7 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
         private Timing timing = Timing.BEFORE;
         private Duration latency = Duration.ZERO;
         private long seed = 1;
+        private int maxFaults = Integer.MAX_VALUE;
 
         private Builder(IdempotencyStore delegate) {
             this.delegate = Objects.requireNonNull(delegate, "delegate must not be null");
@@ -200,6 +209,15 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
                 throw new IllegalArgumentException("n must be positive, but was " + n);
             }
             this.everyNth = n;
+            return this;
+        }
+
+        /** Injects at most this many faults in all, then lets every call through; default unlimited. */
+        public Builder maxFaults(int maxFaults) {
+            if (maxFaults < 0) {
+                throw new IllegalArgumentException("maxFaults must not be negative, but was " + maxFaults);
+            }
+            this.maxFaults = maxFaults;
             return this;
         }
 

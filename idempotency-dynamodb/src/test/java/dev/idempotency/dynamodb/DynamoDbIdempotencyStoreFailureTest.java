@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,6 +16,7 @@ import dev.idempotency.Idempotency;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyStoreException;
 import dev.idempotency.IdempotentOperation;
+import dev.idempotency.dynamodb.testing.RefusingEndpoint;
 import dev.idempotency.store.IdempotencyRecord;
 import dev.idempotency.store.RecordStatus;
 
@@ -90,14 +88,14 @@ class DynamoDbIdempotencyStoreFailureTest {
 
     @Test
     void reportsAnUnreachableEndpointNamingTheTableAndWhereItLooked() throws IOException {
-        int closedPort = closedPort();
-        try (DynamoDbClient client = unreachable(closedPort)) {
+        try (RefusingEndpoint endpoint = RefusingEndpoint.open();
+                DynamoDbClient client = unreachable(endpoint)) {
             DynamoDbIdempotencyStore store = store(client);
 
             assertThatThrownBy(() -> store.claim(CLAIM, NOW))
                     .isInstanceOf(IdempotencyStoreException.class)
                     .hasMessageStartingWith("Failed to claim a record: could not send PutItem to DynamoDB table"
-                            + " 'orders-idempotency' at endpoint http://127.0.0.1:" + closedPort + " (")
+                            + " 'orders-idempotency' at endpoint " + endpoint.uri() + " (")
                     .hasMessageEndingWith("Check the endpoint or region, the network, and the credentials provider"
                             + " of the DynamoDbClient.");
         }
@@ -105,7 +103,8 @@ class DynamoDbIdempotencyStoreFailureTest {
 
     @Test
     void failsClosedWithoutRunningTheBodyWhenTheEndpointIsUnreachable() throws IOException {
-        try (DynamoDbClient client = unreachable(closedPort())) {
+        try (RefusingEndpoint endpoint = RefusingEndpoint.open();
+                DynamoDbClient client = unreachable(endpoint)) {
             IdempotentOperation<String> operation = Idempotency.builder()
                     .store(store(client))
                     .config(IdempotencyConfig.builder().localCacheEnabled(false).build())
@@ -124,21 +123,15 @@ class DynamoDbIdempotencyStoreFailureTest {
         return DynamoDbIdempotencyStore.builder().client(client).tableName("orders-idempotency").build();
     }
 
-    /** A client for a port nothing listens on, failing fast: no retries, short timeouts. */
-    private static DynamoDbClient unreachable(int port) {
+    /** A client for an endpoint that refuses connections, failing fast: no retries, short timeouts. */
+    private static DynamoDbClient unreachable(RefusingEndpoint endpoint) {
         return DynamoDbClient.builder()
-                .endpointOverride(URI.create("http://127.0.0.1:" + port))
+                .endpointOverride(endpoint.uri())
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("dummy", "dummy")))
                 .httpClientBuilder(Apache5HttpClient.builder().connectionTimeout(Duration.ofSeconds(1)))
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
                         .apiCallTimeout(Duration.ofSeconds(5)))
                 .build();
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

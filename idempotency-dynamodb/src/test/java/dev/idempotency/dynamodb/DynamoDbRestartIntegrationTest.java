@@ -40,7 +40,7 @@ class DynamoDbRestartIntegrationTest {
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final String TABLE = "idempotency-restart";
     /** Generous for a refused connection retried by the SDK and the engine: it takes well under a second. */
-    private static final Duration OUTAGE_CALL_BOUND = Duration.ofSeconds(10);
+    private static final Duration OUTAGE_CALL_BOUND = Duration.ofSeconds(30);
 
     @TempDir
     private Path dataDirectory;
@@ -55,10 +55,10 @@ class DynamoDbRestartIntegrationTest {
     @BeforeEach
     void startDynaliteOnDisk() throws Exception {
         dynalite = DynaliteProcess.startPersistent(DynaliteProcess.installedHome(), dataDirectory, 0);
-        // Few SDK retries: the engine retries each store operation itself (a claim twice, a completion up to 8 times), and
-        // DynamoDB's default of 9 SDK attempts with backoff would hold a call in the outage for 10 s and more.
+        // Few SDK retries: the engine retries each store operation itself (a claim twice, a completion up to 8 times),
+        // and DynamoDB's default of 9 SDK attempts with backoff would hold a call in the outage for 10 s and more.
         client = dynalite.clientBuilder()
-                .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(2))
+                .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(10))
                         .retryStrategy(r -> r.maxAttempts(2)))
                 .build();
         DynamoDbIdempotencyTable.create(client, TABLE);

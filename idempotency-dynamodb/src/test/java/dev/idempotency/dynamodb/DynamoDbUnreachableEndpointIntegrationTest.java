@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import dev.idempotency.Idempotency;
 import dev.idempotency.IdempotencyStoreException;
 import dev.idempotency.IdempotentOperation;
+import dev.idempotency.dynamodb.testing.RefusingEndpoint;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -23,25 +24,25 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * A DynamoDB endpoint that cannot answer at call time: with the SDK's timeouts set short and its retries off, a call
- * fails closed with {@link IdempotencyStoreException} within a bounded time, and the body does not run. The engine
- * tries a claim twice, so the bound is about twice the SDK's call timeout.
+ * A DynamoDB endpoint that cannot answer at call time: with the SDK's attempt timeout set short and its retries off,
+ * a call fails closed with {@link IdempotencyStoreException} within a bounded time, and the body does not run. The
+ * engine tries a claim twice, so a silent endpoint holds a call for about twice the attempt timeout.
  */
 class DynamoDbUnreachableEndpointIntegrationTest {
 
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
-    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(2);
-    /** Generous, so as not to flake on a slow machine: about 2 s is expected for a silent endpoint (2 claims of 1 s). */
-    private static final Duration BOUND = Duration.ofSeconds(10);
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+    /** Generous, so as not to flake on a slow machine: a silent endpoint takes about 2 s (2 claims of 1 s). */
+    private static final Duration BOUND = Duration.ofSeconds(30);
     private static final String TABLE = "idempotency";
 
     private final AtomicInteger runs = new AtomicInteger();
 
     @Test
     void failsClosedAtOnceWhenNothingListensAtTheEndpoint() throws IOException {
-        URI endpoint = URI.create("http://127.0.0.1:" + freePort());
-
-        assertFailsClosedWithinTheBound(endpoint, "Connection refused");
+        try (RefusingEndpoint endpoint = RefusingEndpoint.open()) {
+            assertFailsClosedWithinTheBound(endpoint.uri(), "Connection refused");
+        }
     }
 
     @Test
@@ -88,12 +89,5 @@ class DynamoDbUnreachableEndpointIntegrationTest {
                         .apiCallTimeout(CALL_TIMEOUT)
                         .retryStrategy(r -> r.maxAttempts(1)))
                 .build();
-    }
-
-    /** A port nothing listens on: bound to find it free, then closed. */
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -27,7 +27,7 @@ public class PaymentGateway {
         if (gate != null) {
             holding.countDown();
             try {
-                gate.await(10, TimeUnit.SECONDS);
+                gate.await(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -16,6 +16,7 @@ import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.context.annotation.Configuration;
 
 import dev.idempotency.IdempotencyStoreException;
+import dev.idempotency.dynamodb.testing.RefusingEndpoint;
 
 /**
  * {@code idempotency.store.type=dynamodb} with {@code create-table=true} and an endpoint that cannot answer: the
@@ -49,9 +50,12 @@ class DynamoDbUnreachableAtStartupIntegrationTest {
      */
     @Test
     void failsStartupNamingTheTableAndTheEndpointWhenNothingListens() throws IOException {
-        String endpoint = "http://127.0.0.1:" + freePort();
-
-        IdempotencyStoreException failure = startupFailure(endpoint);
+        IdempotencyStoreException failure;
+        String endpoint;
+        try (RefusingEndpoint refusing = RefusingEndpoint.open()) {
+            endpoint = refusing.uri().toString();
+            failure = startupFailure(endpoint);
+        }
 
         String prefix = "Failed to create the table: could not send CreateTable to DynamoDB table '" + TABLE
                 + "' at endpoint " + endpoint + " (";
@@ -100,12 +104,6 @@ class DynamoDbUnreachableAtStartupIntegrationTest {
             }
         }
         throw new AssertionError("no IdempotencyStoreException in the chain", failure);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     @Configuration

@@ -137,7 +137,7 @@ class KeySecrecyIntegrationTest {
         clock.advance(LEASE.plusSeconds(1));
         accounts.confirm(email);
         finish.countDown();
-        late.get(10, TimeUnit.SECONDS);
+        late.get(60, TimeUnit.SECONDS);
     }
 
     private void expectFailure(Runnable call) {
@@ -249,7 +249,7 @@ class KeySecrecyIntegrationTest {
         }
 
         boolean awaitConfirming() throws InterruptedException {
-            return confirming.await(10, TimeUnit.SECONDS);
+            return confirming.await(60, TimeUnit.SECONDS);
         }
 
         void holdConfirmationsUntil(CountDownLatch finish) {
@@ -294,7 +294,7 @@ class KeySecrecyIntegrationTest {
             CountDownLatch finish = confirmationsFinish;
             confirming.countDown();
             try {
-                finish.await(10, TimeUnit.SECONDS);
+                finish.await(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -85,7 +85,7 @@ public final class DynaliteProcess implements AutoCloseable {
                     + " (npm ci runs in generate-test-resources), or point the tests at another endpoint with -D"
                     + DynaliteExtension.ENDPOINT_PROPERTY + "=URL");
         }
-        List<String> command = new ArrayList<>(List.of("node", launcher.toString()));
+        List<String> command = new ArrayList<>(List.of("node", launcher.toAbsolutePath().toString()));
         command.addAll(options);
         Process process = new ProcessBuilder(command)
                 .directory(home.toFile())
