@@ -181,8 +181,8 @@ public final class Idempotency {
                     ? parameterized.getActualTypeArguments()[0] : Object.class;
         }
         try {
-            return build(validNamespace(namespace), Messages.describe(method), returnType, ttl, lease, annotation.onInProgress(),
-                    Arrays.asList(annotation.finalExceptions()), strategy, method, async);
+            return build(validNamespace(namespace), Messages.describe(method), returnType, ttl, lease,
+                    annotation.onInProgress(), Arrays.asList(annotation.finalExceptions()), strategy, method, async);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }

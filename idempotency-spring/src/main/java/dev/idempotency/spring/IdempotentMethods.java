@@ -131,8 +131,8 @@ final class IdempotentMethods implements SmartInitializingSingleton {
         Idempotent annotation = method.getAnnotation(Idempotent.class);
         if (CompletionStage.class.isAssignableFrom(method.getReturnType())
                 && !method.getReturnType().isAssignableFrom(CompletableFuture.class)) {
-            throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method) + ": an asynchronous method must"
-                    + " return CompletionStage or CompletableFuture, but returns "
+            throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method)
+                    + ": an asynchronous method must return CompletionStage or CompletableFuture, but returns "
                     + method.getReturnType().getSimpleName());
         }
         checkKeyStrategy(method, annotation.keyStrategy());
@@ -143,9 +143,9 @@ final class IdempotentMethods implements SmartInitializingSingleton {
             try {
                 key = parser.parseExpression(keyText);
             } catch (ParseException e) {
-                throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method) + ": the key expression '"
-                        + keyText + "' is not valid SpEL: " + e.getMessage() + ". Fix the expression, such as"
-                        + " key = \"#order.id\".", e);
+                throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method)
+                        + ": the key expression '" + keyText + "' is not valid SpEL: " + e.getMessage()
+                        + ". Fix the expression, such as key = \"#order.id\".", e);
             }
         }
         return new AnnotatedMethod(method, operation, key);
@@ -159,8 +159,8 @@ final class IdempotentMethods implements SmartInitializingSingleton {
         List<String> beans = Arrays.asList(
                 BeanFactoryUtils.beanNamesForTypeIncludingAncestors(beanFactory, KeyStrategy.class));
         if (!beans.contains(keyStrategy)) {
-            throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method) + ": keyStrategy '" + keyStrategy
-                    + "' names no KeyStrategy bean. Define a KeyStrategy bean named '" + keyStrategy
+            throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method) + ": keyStrategy '"
+                    + keyStrategy + "' names no KeyStrategy bean. Define a KeyStrategy bean named '" + keyStrategy
                     + "', or use one of " + new TreeSet<>(beans));
         }
     }
