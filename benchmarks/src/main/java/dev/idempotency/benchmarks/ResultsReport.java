@@ -37,7 +37,7 @@ public final class ResultsReport {
     private ResultsReport() {
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, InterruptedException {
         if (args.length != 2) {
             System.err.println("usage: ResultsReport <jmh-results.json> <RESULTS.md>");
             System.exit(2);
@@ -56,7 +56,7 @@ public final class ResultsReport {
                             + result.path("measurementIterations").asInt() + " × "
                             + result.path("measurementTime").asString());
         }
-        String report = render(rows, first, settings);
+        String report = render(rows, first, settings, InMemoryFootprint.bytesPerRecord());
         Files.writeString(Path.of(args[1]), report, StandardCharsets.UTF_8);
         System.out.println(report);
     }
@@ -91,7 +91,7 @@ public final class ResultsReport {
         return scores;
     }
 
-    static String render(List<Row> rows, JsonNode first, Map<String, String> settings) {
+    static String render(List<Row> rows, JsonNode first, Map<String, String> settings, long bytesPerRecord) {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmark results\n\n");
         md.append("Written by `benchmarks/run` on ").append(LocalDate.now())
@@ -133,6 +133,11 @@ public final class ResultsReport {
                 .append(" the engine's own share. The DynamoDB ratio compares first calls and the same requests sent")
                 .append(" raw by 4 + 4 threads against one dynalite at the same time, so both see the same warm-up and")
                 .append(" load.\n");
+        md.append("\n## Heap per record in the in-memory store\n\n")
+                .append(format(bytesPerRecord)).append(" bytes per completed record, with a result of ")
+                .append(InMemoryFootprint.resultBytes()).append(" bytes: the heap in use after a full collection, before")
+                .append(" and after ").append(format(InMemoryFootprint.RECORDS)).append(" first calls (one record")
+                .append(" each), divided by their number. Measured by `ResultsReport` itself, in its own JVM.\n");
         md.append("\n## All results\n\n");
         md.append("| benchmark | params | threads | score | unit | allocated B/op | store requests/call |\n")
                 .append("| --- | --- | ---: | ---: | --- | ---: | ---: |\n");
