@@ -5,16 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.idempotency.testing.Hashes;
 import dev.idempotency.testing.MutableClock;
 import dev.idempotency.testing.Race;
 
@@ -82,6 +88,59 @@ public abstract class AbstractIdempotencyStoreContractTest {
         assertThat(found.expiresAt()).isEqualTo(retainUntil(now()));
         assertThat(found.leaseExpiresAt()).isEqualTo(lease);
         assertThat(found.result()).isNull();
+    }
+
+    /**
+     * A store may encode what it keeps (the in-memory store packs the engine's hex digits and UUIDs into numbers),
+     * but every text must come back as given, whether in the engine's forms or close to them.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("textForms")
+    void keepsEveryTextExactlyWhateverItsForm(String form, String id, String fingerprint, String token) {
+        IdempotencyRecord claim = IdempotencyRecord.inProgress(id, fingerprint, token, retainUntil(now()),
+                now().plus(LEASE));
+
+        assertThat(store.claim(claim, now()).isClaimed()).isTrue();
+        assertThat(store.find(id)).contains(claim);
+        assertThat(store.claim(claim, now()).existing()).isEqualTo(claim);
+        IdempotencyRecord done = claim.finish(RecordStatus.COMPLETED, bytes("result"), retainUntil(now()));
+        if (!token.equals(token.toUpperCase())) {
+            // A token owns a record as the same text only: the same letters in upper case do not.
+            assertThat(store.complete(new IdempotencyRecord(id, RecordStatus.COMPLETED, fingerprint,
+                    token.toUpperCase(), done.expiresAt(), null, done.result()))).isFalse();
+        }
+        assertThat(store.complete(done)).isTrue();
+        assertThat(store.find(id)).contains(done);
+    }
+
+    static Stream<Arguments> textForms() {
+        return Stream.of(
+                Arguments.of("the engine's forms", "contract.Forms#" + randomHex(64), randomHex(64),
+                        UUID.randomUUID().toString()),
+                Arguments.of("upper-case hex digits", "contract.Forms#" + randomHex(64).toUpperCase(),
+                        randomHex(64).toUpperCase(), UUID.randomUUID().toString().toUpperCase()),
+                Arguments.of("one hex digit short", "contract.Forms#" + randomHex(63), randomHex(63), "1-2-3-4-5"),
+                Arguments.of("no namespace", "#" + randomHex(64), "fingerprint", "token"),
+                Arguments.of("a namespace of hex digits", randomHex(64) + "#x", randomHex(63) + "g",
+                        UUID.randomUUID().toString().substring(1) + "g"));
+    }
+
+    @Test
+    void keepsTheSameHashInTwoNamespacesApart() {
+        String hash = randomHex(64);
+        IdempotencyRecord place = IdempotencyRecord.inProgress("contract.Place#" + hash, Hashes.sha256("a"),
+                UUID.randomUUID().toString(), retainUntil(now()), now().plus(LEASE));
+        IdempotencyRecord refund = IdempotencyRecord.inProgress("contract.Refund#" + hash, Hashes.sha256("b"),
+                UUID.randomUUID().toString(), retainUntil(now()), now().plus(LEASE));
+
+        assertThat(store.claim(place, now()).isClaimed()).isTrue();
+        assertThat(store.claim(refund, now()).isClaimed()).isTrue();
+
+        IdempotencyRecord done = place.finish(RecordStatus.COMPLETED, bytes("receipt"), retainUntil(now()));
+        assertThat(store.complete(done)).isTrue();
+        assertThat(store.release(refund.id(), refund.claimToken())).isTrue();
+        assertThat(store.find(place.id())).contains(done);
+        assertThat(store.find(refund.id())).isEmpty();
     }
 
     @Test
@@ -431,6 +490,12 @@ public abstract class AbstractIdempotencyStoreContractTest {
 
     protected static String newId() {
         return "contract.Store#" + UUID.randomUUID();
+    }
+
+    private static String randomHex(int digits) {
+        byte[] bytes = new byte[(digits + 1) / 2];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes).substring(0, digits);
     }
 
     protected static byte[] bytes(String s) {
