@@ -26,12 +26,14 @@ import dev.idempotency.store.IdempotencyStore;
 /**
  * What the framework adds to one call on the in-memory store, each beside the bare call: a first call (claim,
  * run, complete), a duplicate answered by the local cache, and a duplicate answered by the store (cache off). A
- * first call on a store that keeps nothing separates the engine's share from the in-memory store's.
+ * first call on a store that keeps nothing separates the engine's share from the in-memory store's. Longer than
+ * the other benchmarks: a first call settles only once the store's records and the heap have reached their steady
+ * size, about 10 s in.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 2)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 5, time = 2)
 @Fork(1)
 @State(Scope.Thread)
 public class CoreCallBenchmark {

@@ -135,9 +135,10 @@ public final class ResultsReport {
                 .append(" load.\n");
         md.append("\n## Heap per record in the in-memory store\n\n")
                 .append(format(bytesPerRecord)).append(" bytes per completed record, with a result of ")
-                .append(InMemoryFootprint.resultBytes()).append(" bytes: the heap in use after a full collection, before")
-                .append(" and after ").append(format(InMemoryFootprint.RECORDS)).append(" first calls (one record")
-                .append(" each), divided by their number. Measured by `ResultsReport` itself, in its own JVM.\n");
+                .append(InMemoryFootprint.resultBytes())
+                .append(" bytes: the heap in use after a full collection, before and after ")
+                .append(format(InMemoryFootprint.RECORDS)).append(" first calls (one record each), divided by their")
+                .append(" number. Measured by `ResultsReport` itself, in its own JVM.\n");
         md.append("\n## All results\n\n");
         md.append("| benchmark | params | threads | score | unit | allocated B/op | store requests/call |\n")
                 .append("| --- | --- | ---: | ---: | --- | ---: | ---: |\n");

@@ -50,11 +50,10 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             throw new IllegalArgumentException("a claim writes an IN_PROGRESS record, but was " + record.status());
         }
         purgeNowAndThen(now);
-        PackedRecord claimed = new PackedRecord(record);
         PackedRecord[] blocking = new PackedRecord[1];
         records.compute(keys.pack(record.id()), (key, current) -> {
             if (current == null || current.isClaimable(now)) {
-                return claimed;
+                return new PackedRecord(record);
             }
             blocking[0] = current;
             return current;

@@ -1,5 +1,6 @@
 package dev.idempotency.store;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.UUID;
@@ -10,13 +11,14 @@ import org.jspecify.annotations.Nullable;
  * A record as {@link InMemoryIdempotencyStore} keeps it. The store may hold millions of records for a day each, and
  * garbage collection pays for every object it keeps, so a record is packed into one object: times as numbers, the
  * engine's fingerprint (64 hex digits) and claim token (a UUID) as longs. Texts in any other form are kept as given,
- * so whatever a caller stored comes back equal. Immutable.
+ * so whatever a caller stored comes back equal. Immutable, but for a cache of its unpacked form.
  */
 final class PackedRecord {
 
     private static final RecordStatus[] STATUSES = RecordStatus.values();
     private static final int FINGERPRINT_LENGTH = 64;
     private static final int NO_LEASE = -1;
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
 
     private final byte status;
     private final long expiresAtSecond;
@@ -32,6 +34,12 @@ final class PackedRecord {
     private final long tokenLow;
     private final @Nullable String tokenText;
     private final byte @Nullable [] result;
+    /**
+     * The record as last unpacked, so that a key duplicated again and again is unpacked once. Written without
+     * synchronization: an {@link IdempotencyRecord} has only final fields, so a thread sees either null or a whole
+     * record, and at worst two threads both unpack.
+     */
+    private @Nullable IdempotencyRecord unpacked;
 
     PackedRecord(IdempotencyRecord record) {
         status = (byte) record.status().ordinal();
@@ -64,10 +72,16 @@ final class PackedRecord {
         result = record.result();
     }
 
+    /** This record with {@code id}, which must be the id it is kept under. */
     IdempotencyRecord unpack(String id) {
-        return new IdempotencyRecord(id, STATUSES[status], fingerprint(), claimToken(),
-                Instant.ofEpochSecond(expiresAtSecond, expiresAtNano),
-                leaseNano == NO_LEASE ? null : Instant.ofEpochSecond(leaseSecond, leaseNano), result);
+        IdempotencyRecord record = unpacked;
+        if (record == null) {
+            record = new IdempotencyRecord(id, STATUSES[status], fingerprint(), claimToken(),
+                    Instant.ofEpochSecond(expiresAtSecond, expiresAtNano),
+                    leaseNano == NO_LEASE ? null : Instant.ofEpochSecond(leaseSecond, leaseNano), result);
+            unpacked = record;
+        }
+        return record;
     }
 
     RecordStatus status() {
@@ -104,13 +118,18 @@ final class PackedRecord {
         if (fingerprintText != null) {
             return fingerprintText;
         }
-        StringBuilder text = new StringBuilder(FINGERPRINT_LENGTH);
-        for (long part : new long[] {fingerprint0, fingerprint1, fingerprint2, fingerprint3}) {
-            for (int shift = 60; shift >= 0; shift -= 4) {
-                text.append(Character.forDigit((int) (part >>> shift) & 0xF, 16));
-            }
+        byte[] digits = new byte[FINGERPRINT_LENGTH];
+        writeHex(fingerprint0, digits, 0);
+        writeHex(fingerprint1, digits, 16);
+        writeHex(fingerprint2, digits, 32);
+        writeHex(fingerprint3, digits, 48);
+        return new String(digits, StandardCharsets.ISO_8859_1);
+    }
+
+    private static void writeHex(long value, byte[] digits, int from) {
+        for (int i = 0; i < 16; i++) {
+            digits[from + i] = HEX_DIGITS[(int) (value >>> (60 - 4 * i)) & 0xF];
         }
-        return text.toString();
     }
 
     private String claimToken() {

@@ -35,6 +35,8 @@ final class RecordKey {
     static final class Packer {
 
         private final ConcurrentMap<String, String> namespaces = new ConcurrentHashMap<>();
+        /** The namespace met last: most calls in a row share one, found without cutting it out of the id. */
+        private volatile String lastNamespace = "";
 
         RecordKey pack(String id) {
             int separator = id.length() - HASH_LENGTH - 1;
@@ -42,23 +44,29 @@ final class RecordKey {
                 return new RecordKey(id, false, 0, 0, 0, 0);
             }
             int from = separator + 1;
-            return new RecordKey(namespace(id.substring(0, separator)), true,
+            return new RecordKey(namespace(id, separator), true,
                     HexFormat.fromHexDigitsToLong(id, from, from + 16),
                     HexFormat.fromHexDigitsToLong(id, from + 16, from + 32),
                     HexFormat.fromHexDigitsToLong(id, from + 32, from + 48),
                     HexFormat.fromHexDigitsToLong(id, from + 48, from + 64));
         }
 
-        private String namespace(String namespace) {
-            String shared = namespaces.get(namespace);
-            if (shared != null) {
-                return shared;
+        private String namespace(String id, int length) {
+            String last = lastNamespace;
+            if (last.length() == length && id.startsWith(last)) {
+                return last;
             }
-            if (namespaces.size() >= MAX_SHARED_NAMESPACES) {
+            String namespace = id.substring(0, length);
+            String shared = namespaces.get(namespace);
+            if (shared == null && namespaces.size() < MAX_SHARED_NAMESPACES) {
+                shared = namespaces.putIfAbsent(namespace, namespace);
+                shared = shared == null ? namespace : shared;
+            }
+            if (shared == null) {
                 return namespace;
             }
-            shared = namespaces.putIfAbsent(namespace, namespace);
-            return shared == null ? namespace : shared;
+            lastNamespace = shared;
+            return shared;
         }
     }
 
