@@ -51,7 +51,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         }
         purgeNowAndThen(now);
         PackedRecord[] blocking = new PackedRecord[1];
-        records.compute(keys.pack(record.id()), (key, current) -> {
+        records.compute(keys.forClaim(record.id()), (key, current) -> {
             if (current == null || current.isClaimable(now)) {
                 return new PackedRecord(record);
             }
@@ -69,7 +69,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         }
         PackedRecord packed = new PackedRecord(finished);
         boolean[] done = new boolean[1];
-        records.computeIfPresent(keys.pack(finished.id()), (key, current) -> {
+        records.computeIfPresent(keys.forLookup(finished.id()), (key, current) -> {
             if (ownedBy(current, finished.claimToken())) {
                 done[0] = true;
                 return packed;
@@ -84,7 +84,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(id, "id must not be null");
         Objects.requireNonNull(claimToken, "claimToken must not be null");
         boolean[] done = new boolean[1];
-        records.computeIfPresent(keys.pack(id), (key, current) -> {
+        records.computeIfPresent(keys.forLookup(id), (key, current) -> {
             if (ownedBy(current, claimToken)) {
                 done[0] = true;
                 return null;
@@ -96,7 +96,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     @Override
     public Optional<IdempotencyRecord> find(String id) {
-        PackedRecord packed = records.get(keys.pack(Objects.requireNonNull(id, "id must not be null")));
+        PackedRecord packed = records.get(keys.forLookup(Objects.requireNonNull(id, "id must not be null")));
         return packed == null ? Optional.empty() : Optional.of(packed.unpack(id));
     }
 

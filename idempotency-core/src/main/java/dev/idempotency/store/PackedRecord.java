@@ -1,6 +1,8 @@
 package dev.idempotency.store;
 
-import java.nio.charset.StandardCharsets;
+import static dev.idempotency.store.LowerHex.SHA256_DIGITS;
+import static dev.idempotency.store.LowerHex.isLowerHex;
+
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.UUID;
@@ -11,14 +13,14 @@ import org.jspecify.annotations.Nullable;
  * A record as {@link InMemoryIdempotencyStore} keeps it. The store may hold millions of records for a day each, and
  * garbage collection pays for every object it keeps, so a record is packed into one object: times as numbers, the
  * engine's fingerprint (64 hex digits) and claim token (a UUID) as longs. Texts in any other form are kept as given,
- * so whatever a caller stored comes back equal. Immutable, but for a cache of its unpacked form.
+ * so whatever a caller stored comes back equal. Immutable.
  */
 final class PackedRecord {
 
     private static final RecordStatus[] STATUSES = RecordStatus.values();
-    private static final int FINGERPRINT_LENGTH = 64;
+    private static final HexFormat HEX = HexFormat.of();
+    /** In {@code leaseNano}: no lease. Nanoseconds of an {@link Instant} are never negative. */
     private static final int NO_LEASE = -1;
-    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
 
     private final byte status;
     private final long expiresAtSecond;
@@ -34,12 +36,6 @@ final class PackedRecord {
     private final long tokenLow;
     private final @Nullable String tokenText;
     private final byte @Nullable [] result;
-    /**
-     * The record as last unpacked, so that a key duplicated again and again is unpacked once. Written without
-     * synchronization: an {@link IdempotencyRecord} has only final fields, so a thread sees either null or a whole
-     * record, and at worst two threads both unpack.
-     */
-    private @Nullable IdempotencyRecord unpacked;
 
     PackedRecord(IdempotencyRecord record) {
         status = (byte) record.status().ordinal();
@@ -49,7 +45,7 @@ final class PackedRecord {
         leaseSecond = lease == null ? 0 : lease.getEpochSecond();
         leaseNano = lease == null ? NO_LEASE : lease.getNano();
         String fingerprint = record.fingerprint();
-        if (fingerprint.length() == FINGERPRINT_LENGTH && RecordKey.isLowerHex(fingerprint, 0, FINGERPRINT_LENGTH)) {
+        if (fingerprint.length() == SHA256_DIGITS && isLowerHex(fingerprint, 0, SHA256_DIGITS)) {
             fingerprint0 = HexFormat.fromHexDigitsToLong(fingerprint, 0, 16);
             fingerprint1 = HexFormat.fromHexDigitsToLong(fingerprint, 16, 32);
             fingerprint2 = HexFormat.fromHexDigitsToLong(fingerprint, 32, 48);
@@ -74,14 +70,9 @@ final class PackedRecord {
 
     /** This record with {@code id}, which must be the id it is kept under. */
     IdempotencyRecord unpack(String id) {
-        IdempotencyRecord record = unpacked;
-        if (record == null) {
-            record = new IdempotencyRecord(id, STATUSES[status], fingerprint(), claimToken(),
-                    Instant.ofEpochSecond(expiresAtSecond, expiresAtNano),
-                    leaseNano == NO_LEASE ? null : Instant.ofEpochSecond(leaseSecond, leaseNano), result);
-            unpacked = record;
-        }
-        return record;
+        return new IdempotencyRecord(id, STATUSES[status], fingerprint(), claimToken(),
+                Instant.ofEpochSecond(expiresAtSecond, expiresAtNano),
+                leaseNano == NO_LEASE ? null : Instant.ofEpochSecond(leaseSecond, leaseNano), result);
     }
 
     RecordStatus status() {
@@ -118,18 +109,8 @@ final class PackedRecord {
         if (fingerprintText != null) {
             return fingerprintText;
         }
-        byte[] digits = new byte[FINGERPRINT_LENGTH];
-        writeHex(fingerprint0, digits, 0);
-        writeHex(fingerprint1, digits, 16);
-        writeHex(fingerprint2, digits, 32);
-        writeHex(fingerprint3, digits, 48);
-        return new String(digits, StandardCharsets.ISO_8859_1);
-    }
-
-    private static void writeHex(long value, byte[] digits, int from) {
-        for (int i = 0; i < 16; i++) {
-            digits[from + i] = HEX_DIGITS[(int) (value >>> (60 - 4 * i)) & 0xF];
-        }
+        return HEX.toHexDigits(fingerprint0) + HEX.toHexDigits(fingerprint1) + HEX.toHexDigits(fingerprint2)
+                + HEX.toHexDigits(fingerprint3);
     }
 
     private String claimToken() {
@@ -141,8 +122,8 @@ final class PackedRecord {
         return token.length() == 36
                 && token.charAt(8) == '-' && token.charAt(13) == '-' && token.charAt(18) == '-'
                 && token.charAt(23) == '-'
-                && RecordKey.isLowerHex(token, 0, 8) && RecordKey.isLowerHex(token, 9, 13)
-                && RecordKey.isLowerHex(token, 14, 18) && RecordKey.isLowerHex(token, 19, 23)
-                && RecordKey.isLowerHex(token, 24, 36);
+                && isLowerHex(token, 0, 8) && isLowerHex(token, 9, 13)
+                && isLowerHex(token, 14, 18) && isLowerHex(token, 19, 23)
+                && isLowerHex(token, 24, 36);
     }
 }

@@ -121,8 +121,23 @@ public abstract class AbstractIdempotencyStoreContractTest {
                         randomHex(64).toUpperCase(), UUID.randomUUID().toString().toUpperCase()),
                 Arguments.of("one hex digit short", "contract.Forms#" + randomHex(63), randomHex(63), "1-2-3-4-5"),
                 Arguments.of("no namespace", "#" + randomHex(64), "fingerprint", "token"),
-                Arguments.of("a namespace of hex digits", randomHex(64) + "#x", randomHex(63) + "g",
+                Arguments.of("a namespace of hex digits", randomHex(64) + "#" + randomHex(64), randomHex(63) + "g",
                         UUID.randomUUID().toString().substring(1) + "g"));
+    }
+
+    @Test
+    void keepsIdsThatDifferOnlyInCaseApart() {
+        String hash = randomHex(64);
+        IdempotencyRecord lower = IdempotencyRecord.inProgress("contract.Case#" + hash, "fingerprint", "lower",
+                retainUntil(now()), now().plus(LEASE));
+        IdempotencyRecord upper = IdempotencyRecord.inProgress("contract.Case#" + hash.toUpperCase(), "fingerprint",
+                "upper", retainUntil(now()), now().plus(LEASE));
+
+        assertThat(store.claim(lower, now()).isClaimed()).isTrue();
+        assertThat(store.claim(upper, now()).isClaimed()).isTrue();
+
+        assertThat(store.find(lower.id())).contains(lower);
+        assertThat(store.find(upper.id())).contains(upper);
     }
 
     @Test

@@ -25,13 +25,9 @@ public final class RefusingEndpoint implements AutoCloseable {
         return new RefusingEndpoint(socket);
     }
 
-    public int port() {
-        return socket.getLocalPort();
-    }
-
     /** {@code http://127.0.0.1:port}. */
     public URI uri() {
-        return URI.create("http://127.0.0.1:" + port());
+        return URI.create("http://127.0.0.1:" + socket.getLocalPort());
     }
 
     @Override
