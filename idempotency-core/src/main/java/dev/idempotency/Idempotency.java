@@ -156,9 +156,10 @@ public final class Idempotency {
 
     IdempotentOperation<Object> fromAnnotation(Method method) {
         Idempotent annotation = method.getAnnotation(Idempotent.class);
-        String where = "@Idempotent on " + Messages.describe(method);
+        String description = Messages.describe(method);
+        String where = "@Idempotent on " + description;
         if (annotation == null) {
-            throw new IllegalArgumentException(Messages.describe(method) + " is not annotated with @Idempotent");
+            throw new IllegalArgumentException(description + " is not annotated with @Idempotent");
         }
         String namespace = annotation.name().isBlank()
                 ? method.getDeclaringClass().getName() + "." + method.getName() : annotation.name();
@@ -181,7 +182,7 @@ public final class Idempotency {
                     ? parameterized.getActualTypeArguments()[0] : Object.class;
         }
         try {
-            return build(validNamespace(namespace), Messages.describe(method), returnType, ttl, lease,
+            return build(validNamespace(namespace), description, returnType, ttl, lease,
                     annotation.onInProgress(), Arrays.asList(annotation.finalExceptions()), strategy, method, async);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
@@ -194,15 +195,10 @@ public final class Idempotency {
             @Nullable Method method, boolean async) {
         Duration effectiveTtl = ttl != null ? ttl : config.ttl();
         Duration effectiveLease = lease != null ? lease : config.lease();
-        if (effectiveLease.compareTo(effectiveTtl) > 0) {
-            throw new IllegalArgumentException("lease (" + effectiveLease + ") must not be longer than ttl ("
-                    + effectiveTtl + "): a record would expire while its call still runs. Shorten the lease or"
-                    + " lengthen the ttl.");
-        }
+        IdempotencyConfig.checkLeaseWithinTtl(effectiveLease, effectiveTtl);
         InProgressPolicy policy = inProgress == InProgressPolicy.DEFAULT ? config.inProgressPolicy() : inProgress;
-        boolean voidResult = resultType == void.class || resultType == Void.class;
-        OperationSpec spec = new OperationSpec(namespace, description, resultType, voidResult, effectiveTtl,
-                effectiveLease, policy, finalExceptions);
+        OperationSpec spec = OperationSpec.of(namespace, description, resultType, effectiveTtl, effectiveLease,
+                policy, finalExceptions);
         return new IdempotentOperation<>(engine, spec, keyStrategy != null ? keyStrategy : defaultKeyStrategy,
                 method, async);
     }
@@ -217,14 +213,6 @@ public final class Idempotency {
                     + " characters, but was " + namespace.length() + ": set a shorter name");
         }
         return namespace;
-    }
-
-    static Duration positive(Duration value, String name) {
-        Objects.requireNonNull(value, name + " must not be null");
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, but was " + value);
-        }
-        return value;
     }
 
     /** Builds an {@link Idempotency}. */

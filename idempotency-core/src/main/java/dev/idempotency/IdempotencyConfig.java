@@ -240,24 +240,28 @@ public final class IdempotencyConfig {
          *                                  owner still runs), or the initial backoff exceeds the maximum
          */
         public IdempotencyConfig build() {
-            if (lease.compareTo(ttl) > 0) {
-                throw new IllegalArgumentException("lease (" + lease + ") must not be longer than ttl (" + ttl
-                        + "): a record would expire while its call still runs. Shorten the lease or lengthen the"
-                    + " ttl.");
-            }
+            checkLeaseWithinTtl(lease, ttl);
             if (waitInitialBackoff.compareTo(waitMaxBackoff) > 0) {
                 throw new IllegalArgumentException("waitInitialBackoff (" + waitInitialBackoff
                         + ") must not be longer than waitMaxBackoff (" + waitMaxBackoff + ")");
             }
             return new IdempotencyConfig(this);
         }
+    }
 
-        static Duration positive(Duration value, String name) {
-            Objects.requireNonNull(value, name + " must not be null");
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive, but was " + value);
-            }
-            return value;
+    static Duration positive(Duration value, String name) {
+        Objects.requireNonNull(value, name + " must not be null");
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, but was " + value);
+        }
+        return value;
+    }
+
+    /** A record must not expire while its call still runs. */
+    static void checkLeaseWithinTtl(Duration lease, Duration ttl) {
+        if (lease.compareTo(ttl) > 0) {
+            throw new IllegalArgumentException("lease (" + lease + ") must not be longer than ttl (" + ttl
+                    + "): a record would expire while its call still runs. Shorten the lease or lengthen the ttl.");
         }
     }
 }

@@ -164,13 +164,13 @@ public final class IdempotentOperation<T> {
 
         /** How long completed calls are remembered; default {@link IdempotencyConfig#ttl()}. */
         public Builder<T> ttl(Duration ttl) {
-            this.ttl = Idempotency.positive(ttl, "ttl");
+            this.ttl = IdempotencyConfig.positive(ttl, "ttl");
             return this;
         }
 
         /** How long a running call owns its key; default {@link IdempotencyConfig#lease()}. */
         public Builder<T> lease(Duration lease) {
-            this.lease = Idempotency.positive(lease, "lease");
+            this.lease = IdempotencyConfig.positive(lease, "lease");
             return this;
         }
 

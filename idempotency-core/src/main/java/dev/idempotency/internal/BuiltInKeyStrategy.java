@@ -19,7 +19,7 @@ public enum BuiltInKeyStrategy implements KeyStrategy {
     ANNOTATED_PARAMETERS {
         @Override
         public @Nullable Object key(Invocation invocation) {
-            return annotated(invocation);
+            return annotated(invocation.arguments(), markedParameters(invocation.method()));
         }
     },
     SINGLE_ARGUMENT {
@@ -39,8 +39,9 @@ public enum BuiltInKeyStrategy implements KeyStrategy {
     DEFAULT {
         @Override
         public @Nullable Object key(Invocation invocation) {
-            if (markedParameters(invocation.method()).length > 0) {
-                return annotated(invocation);
+            int[] marked = markedParameters(invocation.method());
+            if (marked.length > 0) {
+                return annotated(invocation.arguments(), marked);
             }
             return SINGLE_ARGUMENT.key(invocation);
         }
@@ -48,9 +49,7 @@ public enum BuiltInKeyStrategy implements KeyStrategy {
 
     private static final Map<Method, int[]> MARKED = new ConcurrentHashMap<>();
 
-    private static @Nullable Object annotated(Invocation invocation) {
-        int[] marked = markedParameters(invocation.method());
-        Object[] args = invocation.arguments();
+    private static @Nullable Object annotated(Object[] args, int[] marked) {
         if (marked.length == 1) {
             return args[marked[0]];
         }

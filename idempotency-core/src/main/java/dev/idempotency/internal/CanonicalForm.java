@@ -1,5 +1,7 @@
 package dev.idempotency.internal;
 
+import java.io.OutputStream;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.UUID;
@@ -52,7 +54,8 @@ final class CanonicalForm {
             return NO_PAYLOAD;
         }
         MessageDigest digest = Hashing.sha256Digest();
-        mapper.writeValue(new Hashing.DigestStream(digest), payload);
+        // Streamed into the digest, so a large payload is hashed without a copy.
+        mapper.writeValue(new DigestOutputStream(OutputStream.nullOutputStream(), digest), payload);
         return Hashing.hex(digest);
     }
 

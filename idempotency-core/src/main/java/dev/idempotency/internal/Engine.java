@@ -268,9 +268,10 @@ public final class Engine {
         } else {
             try {
                 result = serializer.serialize(value, call.op.resultType());
-                if (result.length > store.maxResultBytes()) {
+                int limit = store.maxResultBytes();
+                if (result.length > limit) {
                     notKept = new IllegalStateException("the result is " + result.length
-                            + " bytes, above the store's limit of " + store.maxResultBytes() + " bytes");
+                            + " bytes, above the store's limit of " + limit + " bytes");
                     result = null;
                 }
             } catch (RuntimeException e) {
@@ -281,7 +282,7 @@ public final class Engine {
         Instant now = clock.instant();
         IdempotencyRecord done = claim.finish(RecordStatus.COMPLETED, result, retainUntil(now, call.op.ttl()));
         if (finish(call, done, claim.leaseExpiresAt()) && cache != null) {
-            cache.put(done, result != null ? shareableType(call.op) : null, value, now);
+            cache.put(done, result != null ? call.op.shareableType() : null, value, now);
         }
         if (notKept != null) {
             Throwable reason = notKept;
@@ -389,8 +390,8 @@ public final class Engine {
             boolean @Nullable [] anAttemptFailed) {
         RuntimeException last = null;
         for (int i = 0; i < attempts; i++) {
-            boolean pastDeadline = until != null && !clock.instant().isBefore(until);
-            if (i > 0 && (pastDeadline || !pause(RETRY_BACKOFF_MILLIS << (i - 1)))) {
+            if (i > 0 && (until != null && !clock.instant().isBefore(until)
+                    || !pause(RETRY_BACKOFF_MILLIS << (i - 1)))) {
                 break;
             }
             try {
@@ -474,9 +475,6 @@ public final class Engine {
                             + call.id + ") was used before with a different payload. Use a new key for a new"
                             + " request; the body did not run.");
         }
-        if (record.status() == RecordStatus.IN_PROGRESS) {
-            throw inProgress(call, record, clock.instant());
-        }
         byte[] result = record.result();
         if (record.status() == RecordStatus.FAILED) {
             Throwable rebuilt = result == null ? null : failures.decode(result, op.finalExceptions());
@@ -506,15 +504,10 @@ public final class Engine {
             }
         }
         if (source == ReplaySource.STORE && cache != null) {
-            cache.put(record, shareableType(op), value, clock.instant());
+            cache.put(record, op.shareableType(), value, clock.instant());
         }
         notify(() -> listener.onReplayed(call.event(), source));
         return (T) value;
-    }
-
-    /** The type under which a decoded result may be cached for every duplicate, or null when it may not. */
-    private static java.lang.reflect.@Nullable Type shareableType(OperationSpec op) {
-        return op.shareableResult() || op.voidResult() ? op.resultType() : null;
     }
 
     private IdempotencyInProgressException inProgress(Call call, IdempotencyRecord running, Instant now) {

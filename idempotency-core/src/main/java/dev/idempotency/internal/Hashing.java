@@ -1,6 +1,5 @@
 package dev.idempotency.internal;
 
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -22,11 +21,7 @@ final class Hashing {
     }
 
     static String sha256(String text) {
-        return sha256(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static String sha256(byte[] bytes) {
-        return HEX.formatHex(sha256Digest().digest(bytes));
+        return HEX.formatHex(sha256Digest().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** This thread's SHA-256 digest, reset; finish it with {@link #hex(MessageDigest)}. */
@@ -38,25 +33,5 @@ final class Hashing {
 
     static String hex(MessageDigest digest) {
         return HEX.formatHex(digest.digest());
-    }
-
-    /** A stream that hashes what is written to it, so large payloads are hashed without a copy. */
-    static final class DigestStream extends OutputStream {
-
-        private final MessageDigest digest;
-
-        DigestStream(MessageDigest digest) {
-            this.digest = digest;
-        }
-
-        @Override
-        public void write(int b) {
-            digest.update((byte) b);
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) {
-            digest.update(bytes, offset, length);
-        }
     }
 }

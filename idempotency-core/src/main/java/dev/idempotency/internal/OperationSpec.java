@@ -4,41 +4,46 @@ import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.idempotency.InProgressPolicy;
 
 /**
- * Everything the engine needs to know about one operation, resolved once (defaults applied, durations parsed).
+ * Everything the engine needs to know about one operation, resolved once (defaults applied, durations parsed, the
+ * result type examined).
  *
  * @param namespace       the namespace of the records
  * @param description     how errors name the operation ({@code OrderService.placeOrder(Order)})
  * @param resultType      the declared type of the result (the value type, for asynchronous operations)
- * @param voidResult      whether the operation returns nothing
  * @param ttl             retention of completed records
  * @param lease           how long a running call owns its key
  * @param inProgress      REJECT or WAIT (never DEFAULT)
  * @param finalExceptions exception types kept and replayed
- * @param shareableResult whether one decoded result may be handed to every duplicate (the type is immutable)
+ * @param voidResult      whether the operation returns nothing
+ * @param shareableType   the type under which one decoded result may be cached for every duplicate (the result is
+ *                        immutable, or there is none), or null when each duplicate must decode its own
  */
 public record OperationSpec(
         String namespace,
         String description,
         Type resultType,
-        boolean voidResult,
         Duration ttl,
         Duration lease,
         InProgressPolicy inProgress,
         List<Class<? extends Throwable>> finalExceptions,
-        boolean shareableResult) {
+        boolean voidResult,
+        @Nullable Type shareableType) {
 
     public OperationSpec {
         finalExceptions = List.copyOf(finalExceptions);
     }
 
-    /** An operation spec; whether its results are shareable is read from the result type. */
-    public OperationSpec(String namespace, String description, Type resultType, boolean voidResult, Duration ttl,
+    /** An operation spec; whether it returns nothing, and whether its results are shareable, read from its type. */
+    public static OperationSpec of(String namespace, String description, Type resultType, Duration ttl,
             Duration lease, InProgressPolicy inProgress, List<Class<? extends Throwable>> finalExceptions) {
-        this(namespace, description, resultType, voidResult, ttl, lease, inProgress, finalExceptions,
-                ImmutableTypes.isDeeplyImmutable(resultType));
+        boolean voidResult = resultType == void.class || resultType == Void.class;
+        return new OperationSpec(namespace, description, resultType, ttl, lease, inProgress, finalExceptions,
+                voidResult, voidResult || ImmutableTypes.isDeeplyImmutable(resultType) ? resultType : null);
     }
 
     boolean isFinal(Throwable failure) {
