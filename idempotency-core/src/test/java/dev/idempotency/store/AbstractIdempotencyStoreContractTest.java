@@ -1,6 +1,7 @@
 package dev.idempotency.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -240,7 +241,26 @@ public abstract class AbstractIdempotencyStoreContractTest {
         assertThat(store.claim(inProgress(id, "next"), now()).isClaimed()).isTrue();
     }
 
+    @Test
+    void refusesToClaimWithAFinishedRecord() {
+        String id = newId();
+        IdempotencyRecord finished = inProgress(id, "t").finish(RecordStatus.COMPLETED, bytes("r"), retainUntil(now()));
+
+        assertThatThrownBy(() -> store.claim(finished, now())).isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.find(id)).isEmpty();
+    }
+
     // --- complete ---
+
+    @Test
+    void refusesToCompleteWithAnInProgressRecord() {
+        String id = newId();
+        IdempotencyRecord claim = inProgress(id, "t");
+        store.claim(claim, now());
+
+        assertThatThrownBy(() -> store.complete(claim)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.find(id)).contains(claim);
+    }
 
     @Test
     void completesTheRecordItOwnsWithTheResult() {

@@ -1,7 +1,6 @@
 package dev.idempotency.dynamodb;
 
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -152,10 +151,14 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
                 + " " + MAX_CLAIM_ATTEMPTS + " times in a row. Retry the call.", null);
     }
 
+    /**
+     * The whole epoch seconds and milliseconds of {@code now}, rounded down: with whole stored values, "now is at or
+     * past the stored time" holds exactly when these are.
+     */
     private static Map<String, AttributeValue> claimValues(Instant now) {
-        Map<String, AttributeValue> values = new HashMap<>(TableLayout.nowValues(now));
-        values.put(":inProgress", IN_PROGRESS);
-        return values;
+        return Map.of(":nowSeconds", AttributeValue.fromN(Long.toString(now.getEpochSecond())),
+                ":nowMillis", AttributeValue.fromN(Long.toString(now.toEpochMilli())),
+                ":inProgress", IN_PROGRESS);
     }
 
     @Override

@@ -165,15 +165,6 @@ record TableLayout(
         return AttributeValue.fromN(Long.toString(millis));
     }
 
-    /**
-     * The whole epoch seconds and milliseconds of {@code now}, rounded down: with whole stored values, "now is at or
-     * past the stored time" holds exactly when these are.
-     */
-    static Map<String, AttributeValue> nowValues(Instant now) {
-        return Map.of(":nowSeconds", AttributeValue.fromN(Long.toString(now.getEpochSecond())),
-                ":nowMillis", AttributeValue.fromN(Long.toString(now.toEpochMilli())));
-    }
-
     private String string(Map<String, AttributeValue> item, String attribute) {
         AttributeValue value = item.get(attribute);
         if (value == null || value.s() == null) {

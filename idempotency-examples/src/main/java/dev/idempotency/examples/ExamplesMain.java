@@ -16,7 +16,6 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 
 import dev.idempotency.dynamodb.DynamoDbIdempotencyStore;
 import dev.idempotency.dynamodb.DynamoDbIdempotencyTable;
-import dev.idempotency.store.IdempotencyStore;
 import dev.idempotency.store.InMemoryIdempotencyStore;
 
 /**
@@ -63,8 +62,9 @@ public final class ExamplesMain {
         }
         try (DynamoDbClient client = dynamoDb.build()) {
             String table = "idempotency-example-" + System.currentTimeMillis();
-            IdempotencyStore store = DynamoDbIdempotencyStore.builder().client(client).tableName(table).build();
-            DynamoDbIdempotencyTable.create(client, table);
+            DynamoDbIdempotencyStore store =
+                    DynamoDbIdempotencyStore.builder().client(client).tableName(table).build();
+            DynamoDbIdempotencyTable.create(store);
             PaymentGateway gateway = new PaymentGateway();
             new PaymentStory(new ProgrammaticPayments(store, gateway), gateway, out)
                     .tell("Programmatic API, DynamoDB table " + table);
