@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Every operation is atomic per record ({@link ConcurrentHashMap#compute}). Expired records are swept during
  * claims, once per half as many claims as there are records, so a sweep costs a constant amount per claim and
- * memory stays proportional to the records alive within the retention window. Records are kept packed (about 200
+ * memory stays proportional to the records alive within the retention window. Records are kept packed (about 230
  * bytes each plus the result, against about 410 as {@link IdempotencyRecord}s with their strings), because the heap
  * and the garbage collector pay for every record a busy service keeps for a day.
  */

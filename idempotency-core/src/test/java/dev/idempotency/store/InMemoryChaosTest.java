@@ -15,6 +15,6 @@ class InMemoryChaosTest {
 
         System.out.println("In-memory chaos run: " + report);
         assertThat(report.faultsInjected()).isPositive();
-        assertThat(report.calls()).isEqualTo(5_300);
+        assertThat(report.replays()).as("duplicates answered without running the body").isPositive();
     }
 }

@@ -30,6 +30,6 @@ class DynamoDbChaosIntegrationTest {
         System.out.println("DynamoDB chaos run in " + Duration.ofNanos(System.nanoTime() - start).toMillis()
                 + " ms: " + report);
         assertThat(report.faultsInjected()).isPositive();
-        assertThat(report.calls()).isEqualTo(5_300);
+        assertThat(report.replays()).as("duplicates answered without running the body").isPositive();
     }
 }

@@ -155,6 +155,22 @@ class IdempotencyAutoConfigurationTest {
         });
     }
 
+    /** The messages of Boot's binder that the README's troubleshooting table quotes. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+            "idempotency.store.type=foo | Failed to bind properties under 'idempotency.store.type' to"
+                    + " dev.idempotency.spring.IdempotencyProperties$StoreType"
+                    + " | No enum constant dev.idempotency.spring.IdempotencyProperties.StoreType.foo",
+            "idempotency.ttl=forever | Failed to bind properties under 'idempotency.ttl' to java.time.Duration"
+                    + " | 'forever' is not a valid duration",
+    })
+    void failsStartupWithTheBindersMessages(String property, String failure, String cause) {
+        runner.withPropertyValues(property).run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(messages(context.getStartupFailure())).contains(failure).contains(cause);
+        });
+    }
+
     @Test
     void describesEveryPropertyWithItsDefaultInTheConfigurationMetadata() throws Exception {
         JsonNode metadata;
