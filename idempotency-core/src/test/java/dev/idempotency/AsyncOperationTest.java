@@ -71,6 +71,34 @@ class AsyncOperationTest {
     }
 
     @Test
+    void unwrapsAFailureThatArrivesWrappedAndReleasesTheKey() throws Exception {
+        IllegalStateException boom = new IllegalStateException("carrier down");
+        CompletableFuture<Shipment> pending = new CompletableFuture<>();
+
+        CompletableFuture<Shipment> failed = ship.executeAsync("k", null, () -> {
+            runs.incrementAndGet();
+            return pending.thenApply(shipment -> shipment);
+        });
+        pending.completeExceptionally(boom);
+
+        assertThatThrownBy(failed::join).isInstanceOf(CompletionException.class).cause().isSameAs(boom);
+        assertThat(store.find(ship.namespace() + "#" + IdempotentOperationTest.sha256("k"))).isEmpty();
+        assertThat(ship.executeAsync("k", null, () -> CompletableFuture.completedFuture(new Shipment("s-2")))
+                .get(1, TimeUnit.SECONDS)).isEqualTo(new Shipment("s-2"));
+    }
+
+    @Test
+    void refusesANullStageAndReleasesTheKey() throws Exception {
+        assertThatThrownBy(() -> ship.executeAsync("k", null, () -> null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("operation 'ship' returned a null CompletionStage; an asynchronous operation must return"
+                        + " a stage");
+
+        assertThat(ship.executeAsync("k", null, () -> CompletableFuture.completedFuture(new Shipment("s-1")))
+                .get(1, TimeUnit.SECONDS)).isEqualTo(new Shipment("s-1"));
+    }
+
+    @Test
     void releasesTheKeyWhenTheBodyThrowsBeforeReturningAFuture() {
         IllegalArgumentException boom = new IllegalArgumentException("bad address");
 

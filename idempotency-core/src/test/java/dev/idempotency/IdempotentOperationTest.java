@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,7 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.IdempotencyRecord;
+import dev.idempotency.store.IdempotencyStore;
 import dev.idempotency.store.InMemoryIdempotencyStore;
 import dev.idempotency.store.RecordStatus;
 import dev.idempotency.testing.CountingIdempotencyStore;
@@ -341,6 +345,80 @@ class IdempotentOperationTest {
         assertThat(listener.events()).containsExactly("failure kept", "replayed STORE");
     }
 
+    /** Takes no message: a kept one cannot be handed back to it. */
+    static class ExpiredCardException extends CardDeclinedException {
+        private static final long serialVersionUID = 1L;
+
+        ExpiredCardException(int month) {
+            super("card expired in month " + month);
+        }
+    }
+
+    static class FraudSuspectedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        FraudSuspectedException() {
+            super("fraud suspected");
+        }
+    }
+
+    static class LimitExceededException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LimitExceededException(long limitCents) {
+            super("limit of " + limitCents + " exceeded");
+        }
+    }
+
+    @Test
+    void replaysAKeptExceptionAsItsDeclaredTypeWhenItsOwnTypeCannotBeRebuilt() {
+        config.localCacheEnabled(false);
+        IdempotentOperation<Receipt> charge = idempotency().operation("payments.charge", Receipt.class)
+                .finalExceptions(CardDeclinedException.class).build();
+        Order order = new Order("o-1", 1);
+        assertThatThrownBy(() -> charge.execute("key-1", order, () -> {
+            throw new ExpiredCardException(7);
+        })).isInstanceOf(ExpiredCardException.class);
+
+        assertThatThrownBy(() -> charge.execute("key-1", order, () -> chargeBody(order)))
+                .isExactlyInstanceOf(CardDeclinedException.class)
+                .hasMessage("card expired in month 7");
+        assertThat(runs).hasValue(0);
+    }
+
+    @Test
+    void replaysAKeptExceptionThroughItsNoArgumentConstructor() {
+        config.localCacheEnabled(false);
+        IdempotentOperation<Receipt> charge = idempotency().operation("payments.charge", Receipt.class)
+                .finalExceptions(FraudSuspectedException.class).build();
+        Order order = new Order("o-1", 1);
+        assertThatThrownBy(() -> charge.execute("key-1", order, () -> {
+            throw new FraudSuspectedException();
+        })).isInstanceOf(FraudSuspectedException.class);
+
+        assertThatThrownBy(() -> charge.execute("key-1", order, () -> chargeBody(order)))
+                .isExactlyInstanceOf(FraudSuspectedException.class)
+                .hasMessage("fraud suspected");
+        assertThat(runs).hasValue(0);
+    }
+
+    @Test
+    void tellsAKeptExceptionThatCannotBeRebuiltWithoutRunningAgain() {
+        config.localCacheEnabled(false);
+        IdempotentOperation<Receipt> charge = idempotency().operation("payments.charge", Receipt.class)
+                .finalExceptions(LimitExceededException.class).build();
+        Order order = new Order("o-1", 1);
+        assertThatThrownBy(() -> charge.execute("key-1", order, () -> {
+            throw new LimitExceededException(100_000);
+        })).isInstanceOf(LimitExceededException.class);
+
+        assertThatThrownBy(() -> charge.execute("key-1", order, () -> chargeBody(order)))
+                .isInstanceOf(IdempotencyReplayException.class)
+                .hasMessageContaining("failed with a kept exception that cannot be rebuilt: give the exception type a"
+                        + " (String) or no-argument constructor.");
+        assertThat(runs).hasValue(0);
+    }
+
     @Test
     void releasesForAnExceptionThatIsNotFinal() {
         IdempotentOperation<Receipt> charge = idempotency().operation("payments.charge", Receipt.class)
@@ -416,6 +494,27 @@ class IdempotentOperationTest {
     }
 
     // --- leases ---
+
+    @Test
+    void refusesADifferentPayloadWhileTheFirstCallStillRuns() throws Exception {
+        IdempotentOperation<Receipt> charge = charge(idempotency());
+        Order order = new Order("o-1", 1);
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        Future<Receipt> first = pool.submit(() -> charge.execute("key-1", order, () -> {
+            running.countDown();
+            finish.await();
+            return chargeBody(order);
+        }));
+        running.await();
+
+        assertThatThrownBy(() -> charge.execute("key-1", new Order("o-1", 9), () -> chargeBody(order)))
+                .isInstanceOfSatisfying(IdempotencyPayloadMismatchException.class,
+                        e -> assertThat(e.status()).isEqualTo(RecordStatus.IN_PROGRESS));
+        finish.countDown();
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(new Receipt("o-1", 250));
+        assertThat(runs).hasValue(1);
+    }
 
     @Test
     void rejectsADuplicateOfARunningCallWithTheTimeLeftOnItsLease() throws Exception {
@@ -517,6 +616,42 @@ class IdempotentOperationTest {
 
         assertThat(charge.execute("key-1", order, () -> chargeBody(order))).isEqualTo(new Receipt("o-1", 250));
         assertThat(runs).hasValue(1);
+    }
+
+    @Test
+    void stopsRetryingACompletionOnceTheLeaseRunsOut() {
+        AtomicInteger completions = new AtomicInteger();
+        IdempotencyStore slowAndFailing = new IdempotencyStore() {
+            @Override
+            public ClaimResult claim(IdempotencyRecord record, Instant now) {
+                return memory.claim(record, now);
+            }
+
+            @Override
+            public boolean complete(IdempotencyRecord finished) {
+                completions.incrementAndGet();
+                clock.advance(Duration.ofSeconds(31));
+                throw new IllegalStateException("timed out after the lease");
+            }
+
+            @Override
+            public boolean release(String id, String claimToken) {
+                return memory.release(id, claimToken);
+            }
+
+            @Override
+            public Optional<IdempotencyRecord> find(String id) {
+                return memory.find(id);
+            }
+        };
+        IdempotentOperation<Receipt> charge = charge(
+                Idempotency.builder().store(slowAndFailing).config(config.build()).listener(listener).build());
+        Order order = new Order("o-1", 1);
+
+        assertThat(charge.execute("key-1", order, () -> chargeBody(order))).isEqualTo(new Receipt("o-1", 250));
+
+        assertThat(completions).as("no retry once the 30 s lease is over").hasValue(1);
+        assertThat(listener.events()).containsExactly("store failure", "executed");
     }
 
     @Test

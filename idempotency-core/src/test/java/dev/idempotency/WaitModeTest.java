@@ -94,6 +94,23 @@ class WaitModeTest {
     }
 
     @Test
+    void givesUpWaitingWhenInterruptedAndKeepsTheInterrupt() throws Exception {
+        Future<String> owner = ownerThatWaitsToFinish();
+
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> op.execute("k", () -> "duplicate's result"))
+                    .isInstanceOf(IdempotencyInProgressException.class);
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+
+        ownerMayFinish.countDown();
+        assertThat(owner.get(10, TimeUnit.SECONDS)).isEqualTo("owner's result");
+    }
+
+    @Test
     void givesUpWithTheInProgressExceptionWhenTheWaitTimesOut() throws Exception {
         ownerThatWaitsToFinish();
         Future<String> waiter = duplicate();
