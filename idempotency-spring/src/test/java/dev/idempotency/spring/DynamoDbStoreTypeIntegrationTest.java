@@ -1,6 +1,7 @@
 package dev.idempotency.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -20,6 +21,7 @@ import dev.idempotency.dynamodb.DynamoDbIdempotencyStore;
 import dev.idempotency.dynamodb.testing.DynaliteExtension;
 import dev.idempotency.dynamodb.testing.RequestCounter;
 import dev.idempotency.dynamodb.testing.TestDynamoDb;
+import dev.idempotency.store.IdempotencyStore;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.Select;
@@ -61,18 +63,22 @@ class DynamoDbStoreTypeIntegrationTest {
         if (dynamoDb.isDynalite()) {
             properties.put("idempotency.dynamodb.region", "us-east-1");
         }
+        IdempotencyStore store;
         try (AnnotationConfigApplicationContext context = Contexts.start(properties, AppConfig.class)) {
             Shipments shipments = context.getBean(Shipments.class);
+            store = context.getBean(Idempotency.class).store();
 
             Receipt first = shipments.ship(new Order("s-1", 3));
 
             assertThat(shipments.ship(new Order("s-1", 3))).isEqualTo(first);
             assertThat(shipments.runs()).isEqualTo(1);
             assertThat(context.getBean(Idempotency.class).store())
-                    .isInstanceOfSatisfying(DynamoDbIdempotencyStore.class, store ->
-                            assertThat(store.tableName()).isEqualTo(table));
+                    .isInstanceOfSatisfying(DynamoDbIdempotencyStore.class, dynamo ->
+                            assertThat(dynamo.tableName()).isEqualTo(table));
             assertThat(dynamoDb.client().scan(b -> b.tableName(table).select(Select.COUNT)).count()).isEqualTo(1);
         }
+        // The client made from the properties was the context's to close, and closed with it: it refuses requests.
+        assertThatThrownBy(() -> store.find("shipments#0")).isInstanceOf(RuntimeException.class);
     }
 
     @Test
