@@ -1,5 +1,6 @@
 package dev.idempotency.internal;
 
+import java.lang.reflect.Type;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -282,7 +283,9 @@ public final class Engine {
         Instant now = clock.instant();
         IdempotencyRecord done = claim.finish(RecordStatus.COMPLETED, result, retainUntil(now, call.op.ttl()));
         if (finish(call, done, claim.leaseExpiresAt()) && cache != null) {
-            cache.put(done, result != null ? call.op.shareableType() : null, value, now);
+            LocalCache local = cache;
+            Type shareable = result != null ? call.op.shareableType() : null;
+            store.whenDurable(done, () -> local.put(done, shareable, value, now));
         }
         if (notKept != null) {
             Throwable reason = notKept;

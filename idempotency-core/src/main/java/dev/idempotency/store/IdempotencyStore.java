@@ -32,6 +32,16 @@ public interface IdempotencyStore {
     boolean complete(IdempotencyRecord finished);
 
     /**
+     * Runs {@code action} once {@code finished}, which {@link #complete} just wrote, is durable and seen by every
+     * caller; never when it is undone. The engine caches the record in this JVM in {@code action}, so that a local
+     * replay never answers for a completion that could still roll back. At once by default; a store that completes
+     * inside the caller's own transaction runs it after that transaction commits, and drops it on rollback.
+     */
+    default void whenDurable(IdempotencyRecord finished, Runnable action) {
+        action.run();
+    }
+
+    /**
      * Deletes the {@code IN_PROGRESS} record {@code id}, but only while it carries {@code claimToken}, so that a
      * retry runs the body again.
      *

@@ -1,56 +1,85 @@
 package dev.idempotency.spring;
 
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.util.ClassUtils;
+import org.springframework.core.env.PropertyResolver;
+import org.springframework.core.io.support.SpringFactoriesLoader;
 
 import dev.idempotency.store.IdempotencyStore;
 import dev.idempotency.store.InMemoryIdempotencyStore;
 
 /**
- * Makes the store that {@code idempotency.store.type} names, for an application without an
- * {@link IdempotencyStore} bean, and at shutdown closes the clients it opened for it.
+ * Makes the store that {@code idempotency.store.type} names, for an application without an {@link IdempotencyStore}
+ * bean: {@code memory}, or the type of an {@link IdempotencyStoreProvider} that a store module lists in its
+ * {@code META-INF/spring.factories}. At shutdown it closes what the providers opened.
  */
 final class DefaultStoreFactory implements DisposableBean {
 
-    private static final String DYNAMODB_STORE = "dev.idempotency.dynamodb.DynamoDbIdempotencyStore";
-    private static final String DYNAMODB_CLIENT = "software.amazon.awssdk.services.dynamodb.DynamoDbClient";
+    static final String MEMORY = "memory";
 
     private final BeanFactory beanFactory;
+    private final ClassLoader classLoader;
     private final List<AutoCloseable> opened = new CopyOnWriteArrayList<>();
 
-    DefaultStoreFactory(BeanFactory beanFactory) {
+    DefaultStoreFactory(BeanFactory beanFactory, ClassLoader classLoader) {
         this.beanFactory = beanFactory;
+        this.classLoader = classLoader;
     }
 
-    IdempotencyStore create(IdempotencyProperties properties) {
-        return switch (properties.getStore().getType()) {
-            case MEMORY -> InMemoryIdempotencyStore.create();
-            case DYNAMODB -> dynamoDb(properties.getDynamodb());
-        };
-    }
-
-    /**
-     * Checks that the optional module is there before {@link DynamoDbStores} touches its classes, in the class loader
-     * that links them: ours.
-     */
-    private IdempotencyStore dynamoDb(IdempotencyProperties.DynamoDb properties) {
-        ClassLoader classLoader = DefaultStoreFactory.class.getClassLoader();
-        if (!ClassUtils.isPresent(DYNAMODB_STORE, classLoader) || !ClassUtils.isPresent(DYNAMODB_CLIENT, classLoader)) {
-            throw new IllegalStateException("idempotency.store.type=dynamodb needs the DynamoDB store on the"
-                    + " classpath: add the dependency dev.idempotency:idempotency-dynamodb (it brings the AWS SDK's"
-                    + " dynamodb), define an IdempotencyStore bean, or set idempotency.store.type=memory");
+    IdempotencyStore create(IdempotencyProperties properties, PropertyResolver environment) {
+        String type = properties.getStore().getType().trim().toLowerCase(Locale.ROOT);
+        if (type.equals(MEMORY)) {
+            return InMemoryIdempotencyStore.create();
         }
-        return DynamoDbStores.create(properties, beanFactory, opened::add);
+        Map<String, IdempotencyStoreProvider> providers = providers();
+        IdempotencyStoreProvider provider = providers.get(type);
+        if (provider == null) {
+            throw IdempotencyStoreProviderContext.invalid("idempotency.store.type", properties.getStore().getType(),
+                    "memory" + (providers.isEmpty() ? "" : " or one of " + providers.keySet())
+                            + ". Other types come from their store modules: add the module's dependency"
+                            + " (dev.idempotency:idempotency-" + type + "), or define an IdempotencyStore bean");
+        }
+        return provider.create(new IdempotencyStoreProviderContext(type, environment, beanFactory, opened::add));
+    }
+
+    /** The providers on the class path, by type; two modules claiming one type is a mistake worth stopping at. */
+    private Map<String, IdempotencyStoreProvider> providers() {
+        Map<String, IdempotencyStoreProvider> byType = new TreeMap<>();
+        for (IdempotencyStoreProvider provider
+                : SpringFactoriesLoader.forDefaultResourceLocation(classLoader).load(IdempotencyStoreProvider.class)) {
+            String type = provider.type().toLowerCase(Locale.ROOT);
+            IdempotencyStoreProvider other = byType.putIfAbsent(type, provider);
+            if (other != null || type.equals(MEMORY)) {
+                throw new IllegalStateException("Two idempotency store providers claim idempotency.store.type="
+                        + type + ": " + (other == null ? "the built-in memory store" : other.getClass().getName())
+                        + " and " + provider.getClass().getName() + ". Remove one of their modules.");
+            }
+        }
+        return byType;
     }
 
     @Override
     public void destroy() throws Exception {
+        Exception failure = null;
         for (AutoCloseable resource : opened) {
-            resource.close();
+            try {
+                resource.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }

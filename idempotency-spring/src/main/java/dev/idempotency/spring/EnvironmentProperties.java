@@ -1,7 +1,5 @@
 package dev.idempotency.spring;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -12,7 +10,6 @@ import org.springframework.core.env.PropertyResolver;
 
 import dev.idempotency.InProgressPolicy;
 import dev.idempotency.internal.DurationParser;
-import dev.idempotency.spring.IdempotencyProperties.StoreType;
 
 /**
  * Reads {@link IdempotencyProperties} from an environment without Spring Boot's binder. A value that cannot be
@@ -35,7 +32,7 @@ final class EnvironmentProperties {
 
     private IdempotencyProperties read() {
         IdempotencyProperties properties = new IdempotencyProperties();
-        read("idempotency.store.type", "memory or dynamodb", EnvironmentProperties::storeType,
+        read("idempotency.store.type", "a store type such as memory", EnvironmentProperties::text,
                 properties.getStore()::setType);
         read("idempotency.ttl", DURATION, EnvironmentProperties::duration, properties::setTtl);
         read("idempotency.lease", DURATION, EnvironmentProperties::duration, properties::setLease);
@@ -49,15 +46,6 @@ final class EnvironmentProperties {
                 properties.getLocalCache()::setMaxSize);
         read("idempotency.default-key-strategy", "a KeyStrategy bean name", EnvironmentProperties::text,
                 properties::setDefaultKeyStrategy);
-        IdempotencyProperties.DynamoDb dynamodb = properties.getDynamodb();
-        read("idempotency.dynamodb.table-name", "a table name", EnvironmentProperties::text,
-                dynamodb::setTableName);
-        read("idempotency.dynamodb.region", "an AWS region such as eu-west-1", EnvironmentProperties::text,
-                dynamodb::setRegion);
-        read("idempotency.dynamodb.endpoint", "a URI such as http://localhost:8000",
-                EnvironmentProperties::uri, dynamodb::setEndpoint);
-        read("idempotency.dynamodb.create-table", "true or false", EnvironmentProperties::bool,
-                dynamodb::setCreateTable);
         return properties;
     }
 
@@ -72,14 +60,6 @@ final class EnvironmentProperties {
             throw IdempotencyProperties.invalid(property, text, expected);
         }
         target.accept(value);
-    }
-
-    private static @Nullable StoreType storeType(String text) {
-        return switch (text.toLowerCase(Locale.ROOT)) {
-            case "memory" -> StoreType.MEMORY;
-            case "dynamodb" -> StoreType.DYNAMODB;
-            default -> null;
-        };
     }
 
     private static @Nullable InProgressPolicy inProgress(String text) {
@@ -117,14 +97,5 @@ final class EnvironmentProperties {
 
     private static @Nullable String text(String text) {
         return text.isEmpty() ? null : text;
-    }
-
-    private static @Nullable URI uri(String text) {
-        try {
-            URI uri = new URI(text);
-            return uri.isAbsolute() ? uri : null;
-        } catch (URISyntaxException e) {
-            return null;
-        }
     }
 }

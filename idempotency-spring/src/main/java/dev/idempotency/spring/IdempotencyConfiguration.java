@@ -54,7 +54,7 @@ public class IdempotencyConfiguration implements ImportAware {
             ListableBeanFactory beanFactory, DefaultStoreFactory defaultStores) {
         IdempotencyProperties settings = properties.getIfAvailable(() -> IdempotencyProperties.from(environment));
         Idempotency.Builder builder = Idempotency.builder()
-                .store(stores.getIfAvailable(() -> defaultStores.create(settings)))
+                .store(stores.getIfAvailable(() -> defaultStores.create(settings, environment)))
                 .config(configs.getIfAvailable(settings::toConfig));
         serializers.ifAvailable(builder::serializer);
         listeners.orderedStream().forEach(builder::listener);
@@ -75,8 +75,10 @@ public class IdempotencyConfiguration implements ImportAware {
 
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-    DefaultStoreFactory idempotencyDefaultStoreFactory(BeanFactory beanFactory) {
-        return new DefaultStoreFactory(beanFactory);
+    DefaultStoreFactory idempotencyDefaultStoreFactory(ConfigurableListableBeanFactory beanFactory) {
+        ClassLoader classLoader = beanFactory.getBeanClassLoader();
+        return new DefaultStoreFactory(beanFactory,
+                classLoader != null ? classLoader : IdempotencyConfiguration.class.getClassLoader());
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.idempotency.spring;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -20,9 +19,6 @@ public class IdempotencyProperties {
 
     /** Where records live. */
     private final Store store = new Store();
-
-    /** The DynamoDB store, when {@code idempotency.store.type=dynamodb}. */
-    private final DynamoDb dynamodb = new DynamoDb();
 
     /** How long a completed call is remembered (the record's retention). */
     private Duration ttl = IdempotencyConfig.DEFAULT_TTL;
@@ -57,10 +53,6 @@ public class IdempotencyProperties {
 
     public Store getStore() {
         return store;
-    }
-
-    public DynamoDb getDynamodb() {
-        return dynamodb;
     }
 
     public Duration getTtl() {
@@ -142,12 +134,11 @@ public class IdempotencyProperties {
         return "IdempotencyProperties[store.type=" + store.type + ", ttl=" + ttl + ", lease=" + lease
                 + ", in-progress=" + inProgress + ", wait-timeout=" + waitTimeout + ", local-cache.enabled="
                 + localCache.enabled + ", local-cache.max-size=" + localCache.maxSize + ", default-key-strategy="
-                + defaultKeyStrategy + ", " + dynamodb + "]";
+                + defaultKeyStrategy + "]";
     }
 
     static IllegalArgumentException invalid(String property, Object value, String expected) {
-        return new IllegalArgumentException(
-                "Invalid value '" + value + "' for property " + property + ": expected " + expected);
+        return IdempotencyStoreProviderContext.invalid(property, value, expected);
     }
 
     private static void positive(String property, Duration value) {
@@ -156,25 +147,20 @@ public class IdempotencyProperties {
         }
     }
 
-    /** The kinds of store that {@code idempotency.store.type} chooses from. */
-    public enum StoreType {
-        /** Records in this JVM's memory: one instance, tests and local development. */
-        MEMORY,
-        /** Records in a DynamoDB table, shared by every instance; needs the idempotency-dynamodb module. */
-        DYNAMODB
-    }
-
     /** {@code idempotency.store.*}. */
     public static class Store {
 
-        /** Which store keeps the records, unless the application defines an IdempotencyStore bean. */
-        private StoreType type = StoreType.MEMORY;
+        /**
+         * Which store keeps the records, unless the application defines an IdempotencyStore bean: memory (this JVM
+         * only), or the type that a store module on the class path adds (its README names it).
+         */
+        private String type = "memory";
 
-        public StoreType getType() {
+        public String getType() {
             return type;
         }
 
-        public void setType(StoreType type) {
+        public void setType(String type) {
             this.type = type;
         }
     }
@@ -202,64 +188,6 @@ public class IdempotencyProperties {
 
         public void setMaxSize(long maxSize) {
             this.maxSize = maxSize;
-        }
-    }
-
-    /**
-     * {@code idempotency.dynamodb.*}. Without a DynamoDbClient bean of the application, the store's client is made
-     * from these, with bounded requests: 2 s an attempt and 5 s a call, retries included (define a DynamoDbClient
-     * bean for other settings).
-     */
-    public static class DynamoDb {
-
-        /** The table of the records; required with idempotency.store.type=dynamodb. */
-        private @Nullable String tableName;
-
-        /** The AWS region of the table. Default: the AWS SDK's region provider chain (AWS_REGION, profile). */
-        private @Nullable String region;
-
-        /** Another endpoint than AWS's, such as a local DynamoDB for development. */
-        private @Nullable URI endpoint;
-
-        /** Whether to create the table at startup when it does not exist (development and tests). */
-        private boolean createTable;
-
-        public @Nullable String getTableName() {
-            return tableName;
-        }
-
-        public void setTableName(@Nullable String tableName) {
-            this.tableName = tableName;
-        }
-
-        public @Nullable String getRegion() {
-            return region;
-        }
-
-        public void setRegion(@Nullable String region) {
-            this.region = region;
-        }
-
-        public @Nullable URI getEndpoint() {
-            return endpoint;
-        }
-
-        public void setEndpoint(@Nullable URI endpoint) {
-            this.endpoint = endpoint;
-        }
-
-        public boolean isCreateTable() {
-            return createTable;
-        }
-
-        public void setCreateTable(boolean createTable) {
-            this.createTable = createTable;
-        }
-
-        @Override
-        public String toString() {
-            return "dynamodb.table-name=" + tableName + ", dynamodb.region=" + region + ", dynamodb.endpoint="
-                    + endpoint + ", dynamodb.create-table=" + createTable;
         }
     }
 }

@@ -24,6 +24,7 @@ import dev.idempotency.Idempotent;
 import dev.idempotency.store.InMemoryIdempotencyStore;
 import dev.idempotency.store.RecordStatus;
 import dev.idempotency.testing.Hashes;
+import dev.idempotency.spring.testing.Contexts;
 
 /** {@link Idempotent} methods that return a {@link CompletableFuture} or a {@link CompletionStage}. */
 class AsyncIdempotentMethodTest {

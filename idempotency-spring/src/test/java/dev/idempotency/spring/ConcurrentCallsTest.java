@@ -15,6 +15,7 @@ import org.springframework.context.annotation.Configuration;
 import dev.idempotency.IdempotencyInProgressException;
 import dev.idempotency.Idempotent;
 import dev.idempotency.testing.Race;
+import dev.idempotency.spring.testing.Contexts;
 
 /** Many real threads call one annotated method with one key at once. */
 class ConcurrentCallsTest {

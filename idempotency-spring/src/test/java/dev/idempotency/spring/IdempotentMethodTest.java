@@ -30,6 +30,7 @@ import dev.idempotency.InProgressPolicy;
 import dev.idempotency.key.KeyStrategy;
 import dev.idempotency.store.InMemoryIdempotencyStore;
 import dev.idempotency.testing.CountingIdempotencyStore;
+import dev.idempotency.spring.testing.Contexts;
 
 /** Each behaviour of an {@link Idempotent} method of a bean, in a real application context on the memory store. */
 class IdempotentMethodTest {

@@ -23,6 +23,7 @@ import org.springframework.context.annotation.Lazy;
 import dev.idempotency.Idempotent;
 import dev.idempotency.key.KeyStrategy;
 import dev.idempotency.spring.boot.IdempotencyAutoConfiguration;
+import dev.idempotency.spring.testing.Contexts;
 
 /**
  * A bad {@link Idempotent} attribute fails the application's startup, naming the bean, the method and the attribute,

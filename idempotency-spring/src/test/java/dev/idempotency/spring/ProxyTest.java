@@ -16,6 +16,7 @@ import org.springframework.context.annotation.Configuration;
 import dev.idempotency.Idempotency;
 import dev.idempotency.Idempotent;
 import dev.idempotency.IdempotentOperation;
+import dev.idempotency.spring.testing.Contexts;
 
 /**
  * Which calls the proxies intercept: interface (JDK) and class (CGLIB) proxies both do; a bean's call to its own

@@ -34,6 +34,7 @@ import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.IdempotencyRecord;
 import dev.idempotency.store.IdempotencyStore;
 import dev.idempotency.store.InMemoryIdempotencyStore;
+import dev.idempotency.spring.testing.Contexts;
 
 /**
  * The advice order with a real transaction manager over an embedded H2 database: by default idempotency wraps

@@ -16,7 +16,7 @@ import dev.idempotency.spring.IdempotencyProperties;
  * bound by Boot (relaxed names, every property source, configuration metadata for the IDE). It backs off when the
  * application uses {@code @EnableIdempotency} itself (to choose the advice order, say). Beans of the application
  * win: its {@code IdempotencyStore}, {@code IdempotencyConfig}, {@code ResultSerializer}, listeners, key strategies
- * and {@code DynamoDbClient}, and its own {@link IdempotencyProperties} bean.
+ * and the clients that store modules look for, and its own {@link IdempotencyProperties} bean.
  */
 @AutoConfiguration
 @EnableConfigurationProperties

@@ -1,13 +1,12 @@
-package dev.idempotency.spring;
+package dev.idempotency.dynamodb.spring;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.function.Consumer;
-
-import org.springframework.beans.factory.BeanFactory;
 
 import dev.idempotency.dynamodb.DynamoDbIdempotencyStore;
 import dev.idempotency.dynamodb.DynamoDbIdempotencyTable;
+import dev.idempotency.spring.IdempotencyStoreProvider;
+import dev.idempotency.spring.IdempotencyStoreProviderContext;
 import dev.idempotency.store.IdempotencyStore;
 
 import software.amazon.awssdk.regions.Region;
@@ -15,10 +14,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 
 /**
- * The DynamoDB store from the {@code idempotency.dynamodb.*} properties. The only class that names DynamoDB types,
- * loaded only with {@code idempotency.store.type=dynamodb}, so that a memory-only application needs no AWS SDK.
+ * {@code idempotency.store.type=dynamodb} in Spring, from the {@code idempotency.dynamodb.*} properties: the store
+ * on the application's {@link DynamoDbClient} bean, or on a client made from the properties. Found through this
+ * module's {@code META-INF/spring.factories}; applications do not use it directly.
  */
-final class DynamoDbStores {
+public final class DynamoDbStoreProvider implements IdempotencyStoreProvider {
 
     /**
      * How long one request of the client made from the properties may take; without a bound, an endpoint that
@@ -32,27 +32,33 @@ final class DynamoDbStores {
      */
     static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(5);
 
-    private DynamoDbStores() {
+    static final String TABLE_NAME = "idempotency.dynamodb.table-name";
+    static final String REGION = "idempotency.dynamodb.region";
+    static final String ENDPOINT = "idempotency.dynamodb.endpoint";
+    static final String CREATE_TABLE = "idempotency.dynamodb.create-table";
+
+    @Override
+    public String type() {
+        return "dynamodb";
     }
 
     /**
-     * The store on the application's {@link DynamoDbClient} bean, or on a client made from the properties (handed
-     * to {@code opened}, to be closed at shutdown); creates the table first when asked to.
+     * The store on the application's {@link DynamoDbClient} bean (then region and endpoint are not read), or on a
+     * client made from the properties, closed with the context; creates the table first when asked to.
      */
-    static IdempotencyStore create(IdempotencyProperties.DynamoDb properties, BeanFactory beanFactory,
-            Consumer<AutoCloseable> opened) {
-        String tableName = properties.getTableName();
-        if (tableName == null || tableName.isBlank()) {
-            throw new IllegalStateException("Missing property idempotency.dynamodb.table-name: it is required with"
-                    + " idempotency.store.type=dynamodb");
-        }
-        DynamoDbClient client = beanFactory.getBeanProvider(DynamoDbClient.class).getIfAvailable(() -> {
-            DynamoDbClient made = newClient(properties);
-            opened.accept(made);
+    @Override
+    public IdempotencyStore create(IdempotencyStoreProviderContext context) {
+        String tableName = context.requiredText(TABLE_NAME);
+        String region = context.text(REGION);
+        URI endpoint = context.uri(ENDPOINT, "http://localhost:8000");
+        boolean createTable = context.bool(CREATE_TABLE, false);
+        DynamoDbClient client = context.beans(DynamoDbClient.class).getIfAvailable(() -> {
+            DynamoDbClient made = newClient(region, endpoint);
+            context.closeOnShutdown(made);
             return made;
         });
         DynamoDbIdempotencyStore store = DynamoDbIdempotencyStore.builder().client(client).tableName(tableName).build();
-        if (properties.isCreateTable()) {
+        if (createTable) {
             DynamoDbIdempotencyTable.create(store);
         }
         return store;
@@ -62,15 +68,13 @@ final class DynamoDbStores {
      * A client with the SDK's default credentials, the region and endpoint of the properties where set, and bounded
      * requests. An application that needs other settings defines its own DynamoDbClient bean.
      */
-    private static DynamoDbClient newClient(IdempotencyProperties.DynamoDb properties) {
+    private static DynamoDbClient newClient(String region, URI endpoint) {
         DynamoDbClientBuilder builder = DynamoDbClient.builder()
                 .overrideConfiguration(o -> o.apiCallAttemptTimeout(API_CALL_ATTEMPT_TIMEOUT)
                         .apiCallTimeout(API_CALL_TIMEOUT));
-        String region = properties.getRegion();
         if (region != null) {
             builder.region(Region.of(region));
         }
-        URI endpoint = properties.getEndpoint();
         if (endpoint != null) {
             builder.endpointOverride(endpoint);
         }

@@ -1,4 +1,4 @@
-package dev.idempotency.spring;
+package dev.idempotency.dynamodb.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -17,6 +17,8 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.idempotency.IdempotencyStoreException;
 import dev.idempotency.dynamodb.testing.RefusingEndpoint;
+import dev.idempotency.spring.EnableIdempotency;
+import dev.idempotency.spring.testing.Contexts;
 
 /**
  * {@code idempotency.store.type=dynamodb} with {@code create-table=true} and an endpoint that cannot answer: the
@@ -63,7 +65,7 @@ class DynamoDbUnreachableAtStartupIntegrationTest {
                 message -> assertThat(message).startsWith(prefix + "Unable to execute HTTP request: Connect to "
                         + endpoint + " failed: Connection refused"),
                 message -> assertThat(message).startsWith(prefix + "Client execution did not complete before the"
-                        + " specified timeout configuration: " + DynamoDbStores.API_CALL_TIMEOUT.toMillis()
+                        + " specified timeout configuration: " + DynamoDbStoreProvider.API_CALL_TIMEOUT.toMillis()
                         + " millis)"));
         assertThat(failure).hasMessageEndingWith("Check the endpoint or region, the network, and the credentials"
                 + " provider of the DynamoDbClient.");
@@ -78,7 +80,7 @@ class DynamoDbUnreachableAtStartupIntegrationTest {
 
             assertThat(failure).hasMessage("Failed to create the table: could not send CreateTable to DynamoDB table '"
                     + TABLE + "' at endpoint " + endpoint + " (Client execution did not complete before the specified"
-                    + " timeout configuration: " + DynamoDbStores.API_CALL_TIMEOUT.toMillis() + " millis). Check the"
+                    + " timeout configuration: " + DynamoDbStoreProvider.API_CALL_TIMEOUT.toMillis() + " millis). Check the"
                     + " endpoint or region, the network, and the credentials provider of the DynamoDbClient.");
         }
     }

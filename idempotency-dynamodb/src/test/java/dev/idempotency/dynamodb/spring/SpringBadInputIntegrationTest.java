@@ -1,4 +1,4 @@
-package dev.idempotency.spring;
+package dev.idempotency.dynamodb.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -25,6 +25,8 @@ import dev.idempotency.Idempotent;
 import dev.idempotency.dynamodb.testing.DynaliteExtension;
 import dev.idempotency.dynamodb.testing.TestDynamoDb;
 import dev.idempotency.testing.Hashes;
+import dev.idempotency.spring.EnableIdempotency;
+import dev.idempotency.spring.testing.Contexts;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -37,7 +39,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * {@code IdempotencyAutoConfigurationTest}).
  */
 @ExtendWith(DynaliteExtension.class)
-class BadInputIntegrationTest {
+class SpringBadInputIntegrationTest {
 
     private static final String NAMESPACE = "payments.pay";
 

@@ -1,21 +1,24 @@
-package dev.idempotency.spring;
+package dev.idempotency.spring.testing;
 
 import java.util.Map;
 
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 
-/** Starts real application contexts for the tests, with properties in the environment. */
-final class Contexts {
+/**
+ * Starts real application contexts for the tests, with properties in the environment. In the test jar, for the store
+ * modules' Spring tests.
+ */
+public final class Contexts {
 
     private Contexts() {
     }
 
-    static AnnotationConfigApplicationContext start(Class<?>... components) {
+    public static AnnotationConfigApplicationContext start(Class<?>... components) {
         return start(Map.of(), components);
     }
 
-    static AnnotationConfigApplicationContext start(Map<String, Object> properties, Class<?>... components) {
+    public static AnnotationConfigApplicationContext start(Map<String, Object> properties, Class<?>... components) {
         AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
         context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("test", properties));
         context.register(components);

@@ -1,4 +1,4 @@
-package dev.idempotency.spring;
+package dev.idempotency.dynamodb.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,6 +32,8 @@ import dev.idempotency.dynamodb.testing.DynaliteExtension;
 import dev.idempotency.dynamodb.testing.TestDynamoDb;
 import dev.idempotency.testing.Hashes;
 import dev.idempotency.testing.MutableClock;
+import dev.idempotency.spring.EnableIdempotency;
+import dev.idempotency.spring.testing.Contexts;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -42,7 +44,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * exception message for it: only its hash may appear. Also: the same key in two methods is two records.
  */
 @ExtendWith(DynaliteExtension.class)
-class KeySecrecyIntegrationTest {
+class SpringKeySecrecyIntegrationTest {
 
     private static final Duration LEASE = Duration.ofSeconds(5);
 

@@ -1,4 +1,4 @@
-package dev.idempotency.spring;
+package dev.idempotency.dynamodb.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -22,6 +22,8 @@ import dev.idempotency.dynamodb.testing.DynaliteExtension;
 import dev.idempotency.dynamodb.testing.RequestCounter;
 import dev.idempotency.dynamodb.testing.TestDynamoDb;
 import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.spring.EnableIdempotency;
+import dev.idempotency.spring.testing.Contexts;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.Select;
