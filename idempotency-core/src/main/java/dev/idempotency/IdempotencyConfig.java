@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The settings of an {@link Idempotency} instance. Immutable; build with {@link #builder()} or start from
  * {@link #defaults()} and {@link #toBuilder()}. Every default is a {@code DEFAULT_*} constant here, and the README's
@@ -13,7 +15,10 @@ public final class IdempotencyConfig {
 
     /** How long a completed call is remembered: 24 hours, as Stripe and the IETF draft suggest. */
     public static final Duration DEFAULT_TTL = Duration.ofHours(24);
-    /** How long a running call owns its key before another may take over: 60 seconds. */
+    /**
+     * How long a running call owns its key before another may take over: 60 seconds, or the ttl when that is
+     * shorter and no lease was set.
+     */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
     /** A duplicate of a running call fails at once. */
     public static final InProgressPolicy DEFAULT_IN_PROGRESS_POLICY = InProgressPolicy.REJECT;
@@ -31,11 +36,19 @@ public final class IdempotencyConfig {
     public static final MissingKeyPolicy DEFAULT_MISSING_KEY_POLICY = MissingKeyPolicy.REJECT;
     /** A call whose claim fails in the store is refused. */
     public static final StoreFailurePolicy DEFAULT_STORE_FAILURE_POLICY = StoreFailurePolicy.FAIL_CLOSED;
+    /**
+     * The longest a call spends recording its outcome (completing or releasing its record, retries and checks
+     * included) once the body has finished: 5 seconds, and never past the lease. The caller then gets its result
+     * (or the body's exception) and the record is reported as not completed.
+     */
+    public static final Duration DEFAULT_SETTLE_TIMEOUT = Duration.ofSeconds(5);
 
     private static final IdempotencyConfig DEFAULTS = new Builder().build();
 
     private final Duration ttl;
     private final Duration lease;
+    /** Whether the lease was set, rather than taken from the default (then a shorter ttl shortens it). */
+    private final boolean leaseSet;
     private final InProgressPolicy inProgressPolicy;
     private final Duration waitTimeout;
     private final Duration waitInitialBackoff;
@@ -44,11 +57,13 @@ public final class IdempotencyConfig {
     private final long localCacheMaxSize;
     private final MissingKeyPolicy missingKeyPolicy;
     private final StoreFailurePolicy storeFailurePolicy;
+    private final Duration settleTimeout;
     private final Clock clock;
 
     private IdempotencyConfig(Builder b) {
         this.ttl = b.ttl;
-        this.lease = b.lease;
+        this.lease = b.effectiveLease();
+        this.leaseSet = b.lease != null;
         this.inProgressPolicy = b.inProgressPolicy;
         this.waitTimeout = b.waitTimeout;
         this.waitInitialBackoff = b.waitInitialBackoff;
@@ -57,6 +72,7 @@ public final class IdempotencyConfig {
         this.localCacheMaxSize = b.localCacheMaxSize;
         this.missingKeyPolicy = b.missingKeyPolicy;
         this.storeFailurePolicy = b.storeFailurePolicy;
+        this.settleTimeout = b.settleTimeout;
         this.clock = b.clock;
     }
 
@@ -79,7 +95,10 @@ public final class IdempotencyConfig {
         return ttl;
     }
 
-    /** How long a running call owns its key; default {@link #DEFAULT_LEASE}. */
+    /**
+     * How long a running call owns its key; default {@link #DEFAULT_LEASE}, or the {@link #ttl()} when that is
+     * shorter.
+     */
     public Duration lease() {
         return lease;
     }
@@ -124,6 +143,14 @@ public final class IdempotencyConfig {
         return storeFailurePolicy;
     }
 
+    /**
+     * The longest a call spends completing or releasing its record once the body finished, within the lease;
+     * default {@link #DEFAULT_SETTLE_TIMEOUT}.
+     */
+    public Duration settleTimeout() {
+        return settleTimeout;
+    }
+
     /** Where time comes from: leases, expiry, waits; default {@link Clock#systemUTC()}. */
     public Clock clock() {
         return clock;
@@ -135,14 +162,15 @@ public final class IdempotencyConfig {
                 + ", waitTimeout=" + waitTimeout + ", waitInitialBackoff=" + waitInitialBackoff
                 + ", waitMaxBackoff=" + waitMaxBackoff + ", localCacheEnabled=" + localCacheEnabled
                 + ", localCacheMaxSize=" + localCacheMaxSize + ", missingKeyPolicy=" + missingKeyPolicy
-                + ", storeFailurePolicy=" + storeFailurePolicy + ", clock=" + clock + "]";
+                + ", storeFailurePolicy=" + storeFailurePolicy + ", settleTimeout=" + settleTimeout + ", clock="
+                + clock + "]";
     }
 
     /** Builds an {@link IdempotencyConfig}; every setter validates at once. */
     public static final class Builder {
 
         private Duration ttl = DEFAULT_TTL;
-        private Duration lease = DEFAULT_LEASE;
+        private @Nullable Duration lease;
         private InProgressPolicy inProgressPolicy = DEFAULT_IN_PROGRESS_POLICY;
         private Duration waitTimeout = DEFAULT_WAIT_TIMEOUT;
         private Duration waitInitialBackoff = DEFAULT_WAIT_INITIAL_BACKOFF;
@@ -151,6 +179,7 @@ public final class IdempotencyConfig {
         private long localCacheMaxSize = DEFAULT_LOCAL_CACHE_MAX_SIZE;
         private MissingKeyPolicy missingKeyPolicy = DEFAULT_MISSING_KEY_POLICY;
         private StoreFailurePolicy storeFailurePolicy = DEFAULT_STORE_FAILURE_POLICY;
+        private Duration settleTimeout = DEFAULT_SETTLE_TIMEOUT;
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -158,7 +187,7 @@ public final class IdempotencyConfig {
 
         private Builder(IdempotencyConfig c) {
             ttl = c.ttl;
-            lease = c.lease;
+            lease = c.leaseSet ? c.lease : null;
             inProgressPolicy = c.inProgressPolicy;
             waitTimeout = c.waitTimeout;
             waitInitialBackoff = c.waitInitialBackoff;
@@ -167,6 +196,7 @@ public final class IdempotencyConfig {
             localCacheMaxSize = c.localCacheMaxSize;
             missingKeyPolicy = c.missingKeyPolicy;
             storeFailurePolicy = c.storeFailurePolicy;
+            settleTimeout = c.settleTimeout;
             clock = c.clock;
         }
 
@@ -175,6 +205,7 @@ public final class IdempotencyConfig {
             return this;
         }
 
+        /** Set it above the longest run; an explicit lease longer than the ttl fails {@link #build()}. */
         public Builder lease(Duration lease) {
             this.lease = positive(lease, "lease");
             return this;
@@ -230,6 +261,11 @@ public final class IdempotencyConfig {
             return this;
         }
 
+        public Builder settleTimeout(Duration settleTimeout) {
+            this.settleTimeout = positive(settleTimeout, "settleTimeout");
+            return this;
+        }
+
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock must not be null");
             return this;
@@ -240,13 +276,22 @@ public final class IdempotencyConfig {
          *                                  owner still runs), or the initial backoff exceeds the maximum
          */
         public IdempotencyConfig build() {
-            checkLeaseWithinTtl(lease, ttl);
+            checkLeaseWithinTtl(effectiveLease(), ttl);
             if (waitInitialBackoff.compareTo(waitMaxBackoff) > 0) {
                 throw new IllegalArgumentException("waitInitialBackoff (" + waitInitialBackoff
                         + ") must not be longer than waitMaxBackoff (" + waitMaxBackoff + ")");
             }
             return new IdempotencyConfig(this);
         }
+
+        /** The lease as set, or the default shortened to a ttl below it: a short ttl alone must work. */
+        private Duration effectiveLease() {
+            return lease != null ? lease : shorterOf(DEFAULT_LEASE, ttl);
+        }
+    }
+
+    static Duration shorterOf(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     static Duration positive(Duration value, String name) {

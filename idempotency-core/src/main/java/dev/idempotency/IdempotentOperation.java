@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
@@ -73,16 +72,19 @@ public final class IdempotentOperation<T> {
     /**
      * The asynchronous form of {@link #execute(Object, Object, IdempotentSupplier)}: the key is claimed now, and the
      * record completes (or is released) when the body's stage settles, before the returned future does. A
-     * duplicate gets an already settled future; framework errors arrive as a failed future.
+     * duplicate gets an already settled future; framework errors arrive as a failed future. What {@code body}
+     * throws before it returns its stage is settled as a synchronous body's exception (kept when it is final,
+     * released otherwise) and rethrown unchanged.
      */
-    public CompletableFuture<T> executeAsync(@Nullable Object key, @Nullable Object payload,
-            Supplier<? extends CompletionStage<? extends T>> body) {
+    public <E extends Throwable> CompletableFuture<T> executeAsync(@Nullable Object key, @Nullable Object payload,
+            IdempotentSupplier<? extends CompletionStage<? extends T>, E> body) throws E {
         Objects.requireNonNull(body, "body must not be null");
         return engine.executeAsync(spec, key, payload, body);
     }
 
     /** The asynchronous form of {@link #invoke(Object[], IdempotentSupplier)}. */
-    public CompletableFuture<T> invokeAsync(Object[] arguments, Supplier<? extends CompletionStage<? extends T>> body) {
+    public <E extends Throwable> CompletableFuture<T> invokeAsync(Object[] arguments,
+            IdempotentSupplier<? extends CompletionStage<? extends T>, E> body) throws E {
         Object key;
         try {
             key = keyOf(arguments);
@@ -194,11 +196,19 @@ public final class IdempotentOperation<T> {
         }
 
         /**
-         * @throws IllegalArgumentException when the lease is longer than the ttl
+         * @throws IllegalArgumentException when the lease is longer than the ttl, a final exception type cannot be
+         *                                  rebuilt for a replay, or the result type cannot be protected (a lazy type
+         *                                  such as a Future or a reactive publisher, or a stage)
          */
         public IdempotentOperation<T> build() {
-            return idempotency.build(namespace, "operation '" + namespace + "'", resultType.type(), ttl, lease,
-                    inProgress, finalExceptions, keyStrategy, null, false);
+            String description = "operation '" + namespace + "'";
+            try {
+                AnnotatedMethods.checkProtectable(resultType.type());
+                return idempotency.build(namespace, description, resultType.type(), ttl, lease, inProgress,
+                        finalExceptions, keyStrategy, null, null, false);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(description + ": " + e.getMessage(), e);
+            }
         }
     }
 }

@@ -118,10 +118,10 @@ class AsyncOperationTest {
     }
 
     /** A checked final answer, as a payment gateway's client might declare it. */
-    static class LabelRejectedException extends Exception {
+    public static class LabelRejectedException extends Exception {
         private static final long serialVersionUID = 1L;
 
-        LabelRejectedException(String message) {
+        public LabelRejectedException(String message) {
             super(message);
         }
     }

@@ -39,10 +39,11 @@ class IdempotentOperationTest {
     record Receipt(String orderId, long amountCents) {
     }
 
-    static class CardDeclinedException extends RuntimeException {
+    /** Kept exceptions are rebuilt through public constructors only. */
+    public static class CardDeclinedException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        CardDeclinedException(String message) {
+        public CardDeclinedException(String message) {
             super(message);
         }
     }
@@ -346,26 +347,35 @@ class IdempotentOperationTest {
     }
 
     /** Takes no message: a kept one cannot be handed back to it. */
-    static class ExpiredCardException extends CardDeclinedException {
+    public static class ExpiredCardException extends CardDeclinedException {
         private static final long serialVersionUID = 1L;
 
-        ExpiredCardException(int month) {
+        public ExpiredCardException(int month) {
             super("card expired in month " + month);
         }
     }
 
-    static class FraudSuspectedException extends RuntimeException {
+    public static class FraudSuspectedException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        FraudSuspectedException() {
+        public FraudSuspectedException() {
             super("fraud suspected");
         }
     }
 
-    static class LimitExceededException extends RuntimeException {
+    /** A family of final exceptions, declared by its abstract base. */
+    public abstract static class PaymentRefusedException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        LimitExceededException(long limitCents) {
+        protected PaymentRefusedException(String message) {
+            super(message);
+        }
+    }
+
+    public static class LimitExceededException extends PaymentRefusedException {
+        private static final long serialVersionUID = 1L;
+
+        public LimitExceededException(long limitCents) {
             super("limit of " + limitCents + " exceeded");
         }
     }
@@ -403,10 +413,20 @@ class IdempotentOperationTest {
     }
 
     @Test
+    void refusesAFinalExceptionTypeThatAReplayCouldNotRebuild() {
+        assertThatThrownBy(() -> idempotency().operation("payments.charge", Receipt.class)
+                .finalExceptions(LimitExceededException.class).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("operation 'payments.charge': final exception " + LimitExceededException.class.getName()
+                        + " cannot be rebuilt for a replay: make it a public class with a public constructor taking"
+                        + " (String) or nothing");
+    }
+
+    @Test
     void tellsAKeptExceptionThatCannotBeRebuiltWithoutRunningAgain() {
         config.localCacheEnabled(false);
         IdempotentOperation<Receipt> charge = idempotency().operation("payments.charge", Receipt.class)
-                .finalExceptions(LimitExceededException.class).build();
+                .finalExceptions(PaymentRefusedException.class).build();
         Order order = new Order("o-1", 1);
         assertThatThrownBy(() -> charge.execute("key-1", order, () -> {
             throw new LimitExceededException(100_000);
@@ -414,8 +434,10 @@ class IdempotentOperationTest {
 
         assertThatThrownBy(() -> charge.execute("key-1", order, () -> chargeBody(order)))
                 .isInstanceOf(IdempotencyReplayException.class)
-                .hasMessageContaining("failed with a kept exception that cannot be rebuilt: give the exception type a"
-                        + " (String) or no-argument constructor.");
+                .hasMessageContaining("failed with a kept exception, but the record cannot be replayed: neither "
+                        + LimitExceededException.class.getName() + " nor its declared final type "
+                        + PaymentRefusedException.class.getName() + " has a public constructor taking (String) or"
+                        + " nothing. The body did not run again;");
         assertThat(runs).hasValue(0);
     }
 

@@ -156,4 +156,33 @@ class WaitModeTest {
         assertThatThrownBy(() -> owner.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class);
         assertThat(runs).hasValue(2);
     }
+
+    /**
+     * A pause never runs past the wait's deadline: with pauses of 10 s and a 50 ms wait, the duplicate gives up after
+     * about 50 ms, not after the first pause (5 to 10 s with jitter). The bound is a hundred times the wait, so load
+     * on the machine cannot make it fail; only a pause past the deadline can.
+     */
+    @Test
+    void neverPausesPastTheWaitsDeadline() throws Exception {
+        IdempotentOperation<String> longPauses = Idempotency.builder()
+                .store(store)
+                .config(IdempotencyConfig.builder()
+                        .inProgressPolicy(InProgressPolicy.WAIT)
+                        .waitTimeout(Duration.ofMillis(50))
+                        .waitInitialBackoff(Duration.ofSeconds(10))
+                        .waitMaxBackoff(Duration.ofSeconds(10))
+                        .build())
+                .build()
+                .operation("wait", String.class)
+                .build();
+        op = longPauses;
+        ownerThatWaitsToFinish();
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> longPauses.execute("k", () -> "duplicate's result"))
+                .isInstanceOf(IdempotencyInProgressException.class);
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(runs).hasValue(1);
+    }
 }

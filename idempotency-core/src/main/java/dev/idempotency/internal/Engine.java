@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -47,7 +49,8 @@ public final class Engine {
 
     /*
      * Store operations retry transient failures, on top of any retries of the store's own client. Completion tries
-     * hardest, for as long as the lease lasts: a completion that is lost lets the body run again once the lease ends.
+     * hardest, within the settle budget and the lease: a completion that is lost lets the body run again once the
+     * lease ends.
      */
     private static final int CLAIM_ATTEMPTS = 2;
     private static final int RELEASE_ATTEMPTS = 2;
@@ -98,11 +101,13 @@ public final class Engine {
     /**
      * The asynchronous form: the key is claimed now, on the caller's thread, and the record completes or is
      * released when the body's stage settles, before the returned future does. A duplicate gets an already
-     * settled future.
+     * settled future. What the body throws before it returns a stage (a checked exception too) is settled as a
+     * synchronous body's would be, kept when final, and rethrown.
      */
     @SuppressWarnings("unchecked")
-    public <T> CompletableFuture<T> executeAsync(OperationSpec op, @Nullable Object key, @Nullable Object payload,
-            Supplier<? extends @Nullable CompletionStage<? extends T>> body) {
+    public <T, E extends Throwable> CompletableFuture<T> executeAsync(OperationSpec op, @Nullable Object key,
+            @Nullable Object payload, IdempotentSupplier<? extends @Nullable CompletionStage<? extends T>, E> body)
+            throws E {
         Start start;
         try {
             start = start(op, key, payload);
@@ -122,7 +127,7 @@ public final class Engine {
         CompletionStage<? extends T> stage;
         try {
             stage = body.get();
-        } catch (RuntimeException | Error failure) {
+        } catch (Throwable failure) {
             settleFailure(call, claim, failure);
             throw failure;
         }
@@ -159,11 +164,16 @@ public final class Engine {
         }
         LocalCache.Entry cached = cache == null ? null : cache.get(call.id);
         if (cached != null) {
-            if (cached.hasValueOf(op.resultType()) && cached.record().fingerprint().equals(call.fingerprint)) {
-                notify(() -> listener.onReplayed(call.event(), ReplaySource.LOCAL_CACHE));
-                return Start.replayed(call, cached.value());
+            if (cached.record().fingerprint().equals(call.fingerprint)) {
+                Object shared = cached.sharedValue(op.resultType());
+                if (shared != LocalCache.NOT_DECODED) {
+                    notify(() -> listener.onReplayed(call.event(), ReplaySource.LOCAL_CACHE));
+                    return Start.replayed(call, shared);
+                }
             }
-            return Start.replayed(call, replay(call, cached.record(), ReplaySource.LOCAL_CACHE));
+            Object value = replay(call, cached.record(), ReplaySource.LOCAL_CACHE);
+            cached.share(op.resultType(), value);
+            return Start.replayed(call, value);
         }
         Instant waitDeadline = null;
         while (true) {
@@ -244,7 +254,7 @@ public final class Engine {
     private @Nullable ClaimResult claim(Call call, IdempotencyRecord claim, Instant now) {
         ClaimResult result;
         try {
-            result = attempt(CLAIM_ATTEMPTS, null, () -> store.claim(claim, now), null);
+            result = attempt(CLAIM_ATTEMPTS, () -> store.claim(claim, now));
         } catch (RuntimeException e) {
             IdempotencyStoreException failure = storeFailure(call, "claim", e);
             if (config.storeFailurePolicy() == StoreFailurePolicy.RUN_UNPROTECTED) {
@@ -280,12 +290,17 @@ public final class Engine {
                 result = null;
             }
         }
-        Instant now = clock.instant();
-        IdempotencyRecord done = claim.finish(RecordStatus.COMPLETED, result, retainUntil(now, call.op.ttl()));
-        if (finish(call, done, claim.leaseExpiresAt()) && cache != null) {
-            LocalCache local = cache;
-            Type shareable = result != null ? call.op.shareableType() : null;
-            store.whenDurable(done, () -> local.put(done, shareable, value, now));
+        Settle settle = new Settle(claim);
+        try {
+            Instant now = clock.instant();
+            IdempotencyRecord done = claim.finish(RecordStatus.COMPLETED, result, retainUntil(now, call.op.ttl()));
+            if (finish(call, done, settle) && cache != null) {
+                LocalCache local = cache;
+                Type shareable = result != null ? call.op.shareableType() : null;
+                store.whenDurable(done, () -> local.put(done, shareable, LocalCache.NOT_DECODED, now));
+            }
+        } finally {
+            settle.end();
         }
         if (notKept != null) {
             Throwable reason = notKept;
@@ -300,110 +315,101 @@ public final class Engine {
     }
 
     private void settleFailure(Call call, IdempotencyRecord claim, Throwable failure) {
-        if (call.op.isFinal(failure)) {
-            byte[] kept = failures.encode(failure);
-            IdempotencyRecord done =
-                    claim.finish(RecordStatus.FAILED, kept, retainUntil(clock.instant(), call.op.ttl()));
-            if (finish(call, done, claim.leaseExpiresAt())) {
-                notify(() -> listener.onFailureKept(call.event(), failure));
-            }
-            return;
-        }
-        boolean[] anAttemptFailed = {false};
-        boolean released;
+        Settle settle = new Settle(claim);
         try {
-            released = attempt(RELEASE_ATTEMPTS, null, () -> store.release(call.id, claim.claimToken()),
-                    anAttemptFailed)
-                    || anAttemptFailed[0] && isGone(call.id);
-        } catch (RuntimeException e) {
-            if (!isGoneDespite(call.id)) {
-                log.error("Could not release record {} of {} after the body threw; a retry can run once its lease"
-                        + " ends at {}", call.id, call.op.description(), claim.leaseExpiresAt(), e);
-                storeFailure(call, "release", e);
+            if (call.op.isFinal(failure)) {
+                byte[] kept = failures.encode(failure, call.op.finalExceptions());
+                IdempotencyRecord done =
+                        claim.finish(RecordStatus.FAILED, kept, retainUntil(clock.instant(), call.op.ttl()));
+                if (finish(call, done, settle)) {
+                    notify(() -> listener.onFailureKept(call.event(), failure));
+                }
                 return;
             }
-            released = true;
-        }
-        if (released) {
-            notify(() -> listener.onReleased(call.event(), failure));
-        } else {
-            leaseLost(call);
-        }
-    }
-
-    private boolean isGone(String id) {
-        return attempt(FIND_ATTEMPTS, null, () -> store.find(id), null).isEmpty();
-    }
-
-    /** After every attempt failed: whether one of them had released the record all the same. */
-    private boolean isGoneDespite(String id) {
-        try {
-            return isGone(id);
-        } catch (RuntimeException stillFailing) {
-            return false;
+            release(call, claim, settle, failure);
+        } finally {
+            settle.end();
         }
     }
 
     /**
-     * Writes a finished record, retrying transient failures while the lease lasts, since a completion lost here lets
-     * the body run again once the lease ends. {@code false} when the lease was lost or the store kept failing (both
-     * reported).
+     * Writes a finished record. A completion lost here lets the body run again once the lease ends, so transient
+     * failures are retried within the settle budget, and a refusal is checked with one read: a request whose
+     * response was lost (and that a client retried) may have written the record already. {@code false} when the
+     * lease was lost or the store kept failing (both reported).
      */
-    private boolean finish(Call call, IdempotencyRecord done, @Nullable Instant leaseEnd) {
-        boolean[] anAttemptFailed = {false};
+    private boolean finish(Call call, IdempotencyRecord done, Settle settle) {
+        Boolean written;
+        RuntimeException failure = null;
         try {
-            if (attempt(COMPLETE_ATTEMPTS, leaseEnd, () -> store.complete(done), anAttemptFailed)
-                    || anAttemptFailed[0] && isRecorded(done)) {
-                return true;
-            }
-            leaseLost(call);
+            written = settle.attempt(COMPLETE_ATTEMPTS, () -> store.complete(done));
         } catch (RuntimeException e) {
-            if (isRecordedDespite(done)) {
-                return true;
-            }
+            written = null;
+            failure = e;
+        }
+        if (Boolean.TRUE.equals(written) || isRecorded(done, settle)) {
+            return true;
+        }
+        if (failure == null) {
+            leaseLost(call);
+        } else {
             log.error("Could not complete record {} of {}: the caller gets its result, but a duplicate may run the"
-                    + " body again once the lease ends", call.id, call.op.description(), e);
-            storeFailure(call, "complete", e);
+                    + " body again once the lease ends", call.id, call.op.description(), failure);
+            storeFailure(call, "complete", failure);
         }
         return false;
     }
 
-    /** After every attempt failed: whether one of them had written {@code done} all the same. */
-    private boolean isRecordedDespite(IdempotencyRecord done) {
+    /** Whether the store holds {@code done}: our claim token, finished with its status. False when it cannot tell. */
+    private boolean isRecorded(IdempotencyRecord done, Settle settle) {
+        return settle.holds(done.id(), r -> r.claimToken().equals(done.claimToken()) && r.status() == done.status());
+    }
+
+    /** Deletes the claim so that a retry runs the body again; a refusal is checked as for a completion. */
+    private void release(Call call, IdempotencyRecord claim, Settle settle, Throwable bodyFailure) {
+        Boolean released;
+        RuntimeException failure = null;
         try {
-            return isRecorded(done);
-        } catch (RuntimeException stillFailing) {
-            return false;
+            released = settle.attempt(RELEASE_ATTEMPTS, () -> store.release(call.id, claim.claimToken()));
+        } catch (RuntimeException e) {
+            released = null;
+            failure = e;
+        }
+        if (Boolean.TRUE.equals(released) || isReleased(claim, settle)) {
+            notify(() -> listener.onReleased(call.event(), bodyFailure));
+        } else if (failure == null) {
+            leaseLost(call);
+        } else {
+            log.error("Could not release record {} of {} after the body threw; a retry can run once its lease"
+                    + " ends at {}", call.id, call.op.description(), claim.leaseExpiresAt(), failure);
+            storeFailure(call, "release", failure);
         }
     }
 
-    /** Whether an attempt that looked failed had in fact written {@code done}. */
-    private boolean isRecorded(IdempotencyRecord done) {
-        return attempt(FIND_ATTEMPTS, null, () -> store.find(done.id()), null)
-                .filter(r -> r.claimToken().equals(done.claimToken()) && r.status() == done.status())
-                .isPresent();
+    /**
+     * Whether our claim is gone: no record, or one claimed by another call while our lease still ran, which can
+     * only follow our own release. False when it cannot tell.
+     */
+    private boolean isReleased(IdempotencyRecord claim, Settle settle) {
+        Instant leaseEnd = claim.leaseExpiresAt();
+        return settle.isAbsentOr(claim.id(), r -> !r.claimToken().equals(claim.claimToken())
+                && leaseEnd != null && clock.instant().isBefore(leaseEnd));
     }
 
     /**
-     * Runs a store operation, retrying a failure a few times with a short doubling pause, but not past
-     * {@code until}; rethrows the last failure. Sets {@code anAttemptFailed[0]} when some attempt failed, since that
-     * attempt may have taken effect.
+     * Runs a store operation of a claim, retrying a failure once after a short pause unless the caller was
+     * interrupted (the interrupt flag is kept); rethrows the last failure.
      */
-    private <R> R attempt(int attempts, @Nullable Instant until, Supplier<R> operation,
-            boolean @Nullable [] anAttemptFailed) {
+    private <R> R attempt(int attempts, Supplier<R> operation) {
         RuntimeException last = null;
         for (int i = 0; i < attempts; i++) {
-            if (i > 0 && (until != null && !clock.instant().isBefore(until)
-                    || !pause(RETRY_BACKOFF_MILLIS << (i - 1)))) {
+            if (i > 0 && !pause(RETRY_BACKOFF_MILLIS << (i - 1))) {
                 break;
             }
             try {
                 return operation.get();
             } catch (RuntimeException e) {
                 last = e;
-                if (anAttemptFailed != null) {
-                    anAttemptFailed[0] = true;
-                }
             }
         }
         throw last;
@@ -443,7 +449,8 @@ public final class Engine {
             if (!current.isBefore(deadline)) {
                 throw inProgress(call, seen, current);
             }
-            long pause = Math.max(1, backoffMillis / 2 + ThreadLocalRandom.current().nextLong(backoffMillis / 2 + 1));
+            long jittered = backoffMillis / 2 + ThreadLocalRandom.current().nextLong(backoffMillis / 2 + 1);
+            long pause = Math.max(1, Math.min(jittered, Duration.between(current, deadline).toMillis()));
             try {
                 Thread.sleep(pause);
             } catch (InterruptedException e) {
@@ -453,7 +460,7 @@ public final class Engine {
             backoffMillis = Math.min(backoffMillis * 2, config.waitMaxBackoff().toMillis());
             Optional<IdempotencyRecord> found;
             try {
-                found = attempt(FIND_ATTEMPTS, null, () -> store.find(call.id), null);
+                found = attempt(FIND_ATTEMPTS, () -> store.find(call.id));
             } catch (RuntimeException e) {
                 throw storeFailure(call, "read", e);
             }
@@ -480,11 +487,15 @@ public final class Engine {
         }
         byte[] result = record.result();
         if (record.status() == RecordStatus.FAILED) {
-            Throwable rebuilt = result == null ? null : failures.decode(result, op.finalExceptions());
-            if (rebuilt == null) {
+            Throwable rebuilt;
+            try {
+                rebuilt = failures.decode(result, op);
+            } catch (FailureCodec.UnreadableFailureException e) {
                 throw new IdempotencyReplayException(op.namespace(), call.id, "The first call of "
-                        + op.description() + " (record " + call.id + ") failed with a kept exception that cannot be"
-                        + " rebuilt: give the exception type a (String) or no-argument constructor.");
+                        + op.description() + " (record " + call.id + ") failed with a kept exception, but the record"
+                        + " cannot be replayed: " + e.getMessage() + ". The body did not run again; the record"
+                        + " expires at " + record.expiresAt() + ", or delete it from the store to let the key run.",
+                        e.getCause());
             }
             notify(() -> listener.onReplayed(call.event(), source));
             throw Engine.<RuntimeException>sneaky(rebuilt);
@@ -551,6 +562,93 @@ public final class Engine {
     @SuppressWarnings("unchecked")
     private static <X extends Throwable> X sneaky(Throwable t) throws X {
         throw (X) t;
+    }
+
+    /**
+     * One settle step: recording the outcome of a body that finished. It must not depend on the caller's interrupt
+     * state (store clients abort the requests of an interrupted thread, and a lost completion lets the body run
+     * again once the lease ends), so the flag is cleared for its requests and set again at the end. It has a
+     * budget: no request starts after the settle timeout or the lease's end, whichever comes first, but for the
+     * first try of the write itself.
+     */
+    private final class Settle {
+
+        private final Instant deadline;
+        private boolean interrupted;
+
+        Settle(IdempotencyRecord claim) {
+            interrupted = Thread.interrupted();
+            Instant budgetEnd = clock.instant().plus(config.settleTimeout());
+            Instant leaseEnd = claim.leaseExpiresAt();
+            deadline = leaseEnd != null && leaseEnd.isBefore(budgetEnd) ? leaseEnd : budgetEnd;
+        }
+
+        /** Runs {@code operation}, retrying a failure with a short doubling pause while the budget lasts. */
+        <R> R attempt(int attempts, Supplier<R> operation) {
+            RuntimeException last = null;
+            for (int i = 0; i < attempts; i++) {
+                if (i > 0 && !pauseWithinBudget(RETRY_BACKOFF_MILLIS << (i - 1))) {
+                    break;
+                }
+                interrupted |= Thread.interrupted();
+                try {
+                    return operation.get();
+                } catch (RuntimeException e) {
+                    last = e;
+                }
+            }
+            throw last;
+        }
+
+        /** Whether record {@code id} could be read within the budget, and passes {@code test}. */
+        boolean holds(String id, Predicate<IdempotencyRecord> test) {
+            Optional<IdempotencyRecord> found = read(id);
+            return found != null && found.filter(test).isPresent();
+        }
+
+        /** Whether record {@code id} could be read within the budget, and is absent or passes {@code test}. */
+        boolean isAbsentOr(String id, Predicate<IdempotencyRecord> test) {
+            Optional<IdempotencyRecord> found = read(id);
+            return found != null && (found.isEmpty() || test.test(found.get()));
+        }
+
+        /** The record, or {@code null} when it could not be read within the budget. */
+        private @Nullable Optional<IdempotencyRecord> read(String id) {
+            if (!clock.instant().isBefore(deadline)) {
+                return null;
+            }
+            try {
+                return attempt(FIND_ATTEMPTS, () -> store.find(id));
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+
+        /** Sleeps {@code millis}, but not past the deadline, and through interrupts; false once the budget is spent. */
+        private boolean pauseWithinBudget(long millis) {
+            Instant now = clock.instant();
+            if (!now.isBefore(deadline)) {
+                return false;
+            }
+            long nanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(millis,
+                    Duration.between(now, deadline).toMillis())));
+            long end = System.nanoTime() + nanos;
+            for (long left = nanos; left > 0; left = end - System.nanoTime()) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(left);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            return true;
+        }
+
+        /** Sets the interrupt flag again if the caller's thread was interrupted before or during the step. */
+        void end() {
+            if (interrupted | Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** One resolved call: its operation, record id and fingerprint. */

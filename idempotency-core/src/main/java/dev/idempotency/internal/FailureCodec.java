@@ -1,17 +1,21 @@
 package dev.idempotency.internal;
 
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
 
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Keeps a final exception as its type and message, and rebuilds an equivalent exception on replay. Only types
- * assignable to one of the operation's declared final exception types are ever loaded, so the store cannot make
- * the engine instantiate arbitrary classes.
+ * Keeps a final exception as its type, the declared final type it belongs to, and its message, and rebuilds an
+ * equivalent exception on replay. Only types assignable to one of the operation's declared final exception types are
+ * ever loaded, never initialised before they are known to be such a subtype, and only through public constructors,
+ * so that a tampered record cannot make the engine run a private constructor or the initialiser of any other class.
  */
 final class FailureCodec {
 
@@ -21,56 +25,128 @@ final class FailureCodec {
         this.mapper = mapper;
     }
 
-    byte[] encode(Throwable failure) {
+    byte[] encode(Throwable failure, List<Class<? extends Throwable>> declared) {
         String message = failure.getMessage();
-        return mapper.writeValueAsBytes(Map.of("type", failure.getClass().getName(),
-                "message", message == null ? "" : message));
+        Map<String, String> kept = new LinkedHashMap<>();
+        kept.put("type", failure.getClass().getName());
+        for (Class<? extends Throwable> type : declared) {
+            if (type.isInstance(failure)) {
+                kept.put("declared", type.getName());
+                break;
+            }
+        }
+        kept.put("message", message == null ? "" : message);
+        return mapper.writeValueAsBytes(kept);
     }
 
     /**
-     * An exception equal in type and message to the kept one, or {@code null} when neither it nor a declared
-     * type it belongs to can be built.
+     * An exception equal in type and message to the kept one; when its own type cannot be found or built, one of
+     * the declared final type it belonged to.
+     *
+     * @throws UnreadableFailureException saying why neither can be rebuilt
      */
-    @Nullable Throwable decode(byte[] bytes, List<Class<? extends Throwable>> declared) {
-        Map<?, ?> kept = mapper.readValue(bytes, Map.class);
-        String typeName = String.valueOf(kept.get("type"));
+    Throwable decode(byte @Nullable [] bytes, OperationSpec op) {
+        if (bytes == null) {
+            throw new UnreadableFailureException("the record holds no kept exception", null);
+        }
+        Map<?, ?> kept;
+        try {
+            kept = mapper.readValue(bytes, Map.class);
+        } catch (RuntimeException e) {
+            throw new UnreadableFailureException("the kept exception is not the JSON this framework writes ("
+                    + Messages.causeType(e) + ")", e);
+        }
+        Object typeName = kept.get("type");
+        if (!(typeName instanceof String exactName)) {
+            throw new UnreadableFailureException("the kept exception names no type", null);
+        }
         Object rawMessage = kept.get("message");
         String message = rawMessage == null || "".equals(rawMessage) ? null : rawMessage.toString();
+        List<Class<? extends Throwable>> declared = op.finalExceptions();
         for (Class<? extends Throwable> type : declared) {
-            Class<? extends Throwable> exact = load(typeName, type);
-            if (exact != null) {
-                Throwable rebuilt = instantiate(exact, message);
-                return rebuilt != null ? rebuilt : instantiate(type, message);
+            Class<? extends Throwable> exact = load(exactName, type, op.classLoader());
+            if (exact != null || type.getName().equals(kept.get("declared"))) {
+                Throwable rebuilt = exact == null ? null : instantiate(exact, message);
+                if (rebuilt == null) {
+                    rebuilt = instantiate(type, message);
+                }
+                if (rebuilt == null) {
+                    throw new UnreadableFailureException("neither " + exactName + " nor its declared final type "
+                            + type.getName() + " has a public constructor taking (String) or nothing", null);
+                }
+                return rebuilt;
+            }
+        }
+        throw new UnreadableFailureException("the kept type " + exactName + " is not found in the class loaders of "
+                + "the operation and the thread, or is none of its final exceptions " + declared.stream()
+                        .map(Class::getName).collect(Collectors.joining(", ", "[", "]")), null);
+    }
+
+    /**
+     * Whether a replay can rebuild {@code type} itself: a concrete public class with a public constructor taking
+     * (String) or nothing. An abstract type is only ever rebuilt as one of its subtypes.
+     */
+    static boolean isRebuildable(Class<? extends Throwable> type) {
+        if (Modifier.isAbstract(type.getModifiers())) {
+            return true;
+        }
+        if (!Modifier.isPublic(type.getModifiers())) {
+            return false;
+        }
+        for (Constructor<?> constructor : type.getConstructors()) {
+            Class<?>[] parameters = constructor.getParameterTypes();
+            if (parameters.length == 0 || parameters.length == 1 && parameters[0] == String.class) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code name} when it is {@code declared} or a subtype of it, found in the operation's or the thread's loader. */
+    private static @Nullable Class<? extends Throwable> load(String name, Class<? extends Throwable> declared,
+            @Nullable ClassLoader operationLoader) {
+        if (declared.getName().equals(name)) {
+            return declared;
+        }
+        for (ClassLoader loader : new ClassLoader[] {operationLoader, Thread.currentThread().getContextClassLoader(),
+                declared.getClassLoader()}) {
+            if (loader == null) {
+                continue;
+            }
+            try {
+                Class<?> loaded = Class.forName(name, false, loader);
+                if (declared.isAssignableFrom(loaded)) {
+                    return loaded.asSubclass(Throwable.class);
+                }
+            } catch (ClassNotFoundException | LinkageError e) {
+                // not in this loader: try the next
             }
         }
         return null;
     }
 
-    private static @Nullable Class<? extends Throwable> load(String name, Class<? extends Throwable> declared) {
-        if (declared.getName().equals(name)) {
-            return declared;
+    private static @Nullable Throwable instantiate(Class<? extends Throwable> type, @Nullable String message) {
+        if (Modifier.isAbstract(type.getModifiers()) || !Modifier.isPublic(type.getModifiers())) {
+            return null;
         }
         try {
-            Class<?> loaded = Class.forName(name, false, declared.getClassLoader());
-            return declared.isAssignableFrom(loaded) ? loaded.asSubclass(Throwable.class) : null;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return null;
+            return type.getConstructor(String.class).newInstance(message);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            try {
+                return type.getConstructor().newInstance();
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError ignored) {
+                return null;
+            }
         }
     }
 
-    private static @Nullable Throwable instantiate(Class<? extends Throwable> type, @Nullable String message) {
-        try {
-            Constructor<? extends Throwable> withMessage = type.getDeclaredConstructor(String.class);
-            withMessage.setAccessible(true);
-            return withMessage.newInstance(message);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            try {
-                Constructor<? extends Throwable> bare = type.getDeclaredConstructor();
-                bare.setAccessible(true);
-                return bare.newInstance();
-            } catch (ReflectiveOperationException | RuntimeException ignored) {
-                return null;
-            }
+    /** Why a kept exception cannot be replayed; the engine turns it into an IdempotencyReplayException. */
+    static final class UnreadableFailureException extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        UnreadableFailureException(String message, @Nullable Throwable cause) {
+            super(message, cause);
         }
     }
 }

@@ -20,14 +20,43 @@ import dev.idempotency.store.RecordStatus;
  */
 final class LocalCache {
 
-    /**
-     * A cached record, with its decoded result when that result is immutable and may be handed to every duplicate
-     * of an operation whose result type is {@code type}.
-     */
-    record Entry(IdempotencyRecord record, @Nullable Type type, @Nullable Object value, Duration lifetime) {
+    /** In {@link Entry#sharedValue}: no value decoded from the record's bytes is held. */
+    static final Object NOT_DECODED = new Object();
 
-        boolean hasValueOf(Type resultType) {
-            return resultType.equals(type);
+    /**
+     * A cached record. When its result type is immutable ({@code shareableType}), the value decoded from the
+     * record's bytes is kept after the first replay and handed to every later duplicate. It is always a decoded
+     * value, never the body's own object, so a local replay equals what the store would replay.
+     */
+    static final class Entry {
+
+        private final IdempotencyRecord record;
+        private final @Nullable Type shareableType;
+        private final Duration lifetime;
+        private volatile @Nullable Object value;
+
+        private Entry(IdempotencyRecord record, @Nullable Type shareableType, @Nullable Object value,
+                Duration lifetime) {
+            this.record = record;
+            this.shareableType = shareableType;
+            this.value = value;
+            this.lifetime = lifetime;
+        }
+
+        IdempotencyRecord record() {
+            return record;
+        }
+
+        /** The decoded value shared by duplicates of an operation returning {@code resultType}, or NOT_DECODED. */
+        @Nullable Object sharedValue(Type resultType) {
+            return resultType.equals(shareableType) ? value : NOT_DECODED;
+        }
+
+        /** Keeps {@code decoded}, read from this record's bytes as {@code resultType}, when it may be shared. */
+        void share(Type resultType, @Nullable Object decoded) {
+            if (resultType.equals(shareableType)) {
+                value = decoded;
+            }
         }
     }
 
@@ -54,12 +83,14 @@ final class LocalCache {
     }
 
     /**
-     * Caches a completed record as of {@code now} (the caller's reading of the clock, so a call reads it once);
-     * {@code type} is null when its value must be decoded anew for each duplicate.
+     * Caches a completed record as of {@code now} (the caller's reading of the clock, so a call reads it once).
+     * {@code shareableType} is null when each duplicate must decode its own value; {@code decoded} is a value read
+     * from the record's bytes, or {@link #NOT_DECODED}.
      */
-    void put(IdempotencyRecord record, @Nullable Type type, @Nullable Object value, Instant now) {
+    void put(IdempotencyRecord record, @Nullable Type shareableType, @Nullable Object decoded, Instant now) {
         if (record.status() == RecordStatus.COMPLETED && !record.isExpired(now)) {
-            cache.put(record.id(), new Entry(record, type, value, Duration.between(now, record.expiresAt())));
+            cache.put(record.id(), new Entry(record, shareableType, shareableType == null ? NOT_DECODED : decoded,
+                    Duration.between(now, record.expiresAt())));
         }
     }
 }

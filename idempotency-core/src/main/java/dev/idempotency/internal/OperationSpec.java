@@ -22,6 +22,8 @@ import dev.idempotency.InProgressPolicy;
  * @param voidResult      whether the operation returns nothing
  * @param shareableType   the type under which one decoded result may be cached for every duplicate (the result is
  *                        immutable, or there is none), or null when each duplicate must decode its own
+ * @param classLoader     where the types of kept exceptions are looked for first: the loader of the class whose
+ *                        method the operation was made from; null for operations made by name
  */
 public record OperationSpec(
         String namespace,
@@ -32,7 +34,8 @@ public record OperationSpec(
         InProgressPolicy inProgress,
         List<Class<? extends Throwable>> finalExceptions,
         boolean voidResult,
-        @Nullable Type shareableType) {
+        @Nullable Type shareableType,
+        @Nullable ClassLoader classLoader) {
 
     public OperationSpec {
         finalExceptions = List.copyOf(finalExceptions);
@@ -40,10 +43,26 @@ public record OperationSpec(
 
     /** An operation spec; whether it returns nothing, and whether its results are shareable, read from its type. */
     public static OperationSpec of(String namespace, String description, Type resultType, Duration ttl,
-            Duration lease, InProgressPolicy inProgress, List<Class<? extends Throwable>> finalExceptions) {
+            Duration lease, InProgressPolicy inProgress, List<Class<? extends Throwable>> finalExceptions,
+            @Nullable ClassLoader classLoader) {
         boolean voidResult = resultType == void.class || resultType == Void.class;
         return new OperationSpec(namespace, description, resultType, ttl, lease, inProgress, finalExceptions,
-                voidResult, voidResult || ImmutableTypes.isDeeplyImmutable(resultType) ? resultType : null);
+                voidResult, voidResult || ImmutableTypes.isDeeplyImmutable(resultType) ? resultType : null,
+                classLoader);
+    }
+
+    /**
+     * Checks that every final exception type can be rebuilt for a replay.
+     *
+     * @throws IllegalArgumentException naming the first that cannot
+     */
+    public static void checkRebuildable(List<Class<? extends Throwable>> finalExceptions) {
+        for (Class<? extends Throwable> type : finalExceptions) {
+            if (!FailureCodec.isRebuildable(type)) {
+                throw new IllegalArgumentException("final exception " + type.getName() + " cannot be rebuilt for a"
+                        + " replay: make it a public class with a public constructor taking (String) or nothing");
+            }
+        }
     }
 
     boolean isFinal(Throwable failure) {

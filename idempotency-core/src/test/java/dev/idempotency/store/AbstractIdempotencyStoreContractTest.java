@@ -21,9 +21,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.idempotency.Idempotency;
+import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.IdempotentOperation;
 import dev.idempotency.testing.Hashes;
+import dev.idempotency.testing.LostResponseStore;
 import dev.idempotency.testing.MutableClock;
 import dev.idempotency.testing.Race;
+import dev.idempotency.testing.RecordingListener;
 
 /**
  * The contract every {@link IdempotencyStore} must pass: SEMANTICS.md "What the store must guarantee". A store's
@@ -36,7 +41,8 @@ import dev.idempotency.testing.Race;
  * }
  * }</pre>
  *
- * <p>Ids are random per test, so one table or map may serve every test.
+ * <p>Ids are random per test, so one table or map may serve every test. The last tests run the engine on the store,
+ * with the caller's thread interrupted and with responses lost, as a network client would meet them.
  */
 public abstract class AbstractIdempotencyStoreContractTest {
 
@@ -509,6 +515,75 @@ public abstract class AbstractIdempotencyStoreContractTest {
             }
         }
         assertThat(claimedCount.get()).isEqualTo(completedKeys + releases.get());
+    }
+
+    // --- through the engine: what the caller's environment must not change ---
+
+    /** The engine on this store and the suite's clock, with the local cache off so that every replay reads the store. */
+    protected Idempotency idempotency() {
+        return Idempotency.builder().store(store)
+                .config(IdempotencyConfig.builder().clock(clock).localCacheEnabled(false).build()).build();
+    }
+
+    @Test
+    void completesTheRecordOfABodyThatReturnsWithTheCallerInterrupted() {
+        IdempotentOperation<String> place = idempotency().operation("contract.Interrupted", String.class).build();
+        AtomicInteger runs = new AtomicInteger();
+        String key = UUID.randomUUID().toString();
+
+        String first = place.execute(key, () -> {
+            Thread.currentThread().interrupt();
+            return "receipt-" + runs.incrementAndGet();
+        });
+        boolean interrupted = Thread.interrupted();
+
+        assertThat(interrupted).as("the caller's interrupt flag, set again once the record completed").isTrue();
+        assertThat(store.find("contract.Interrupted#" + Hashes.sha256(key))).get()
+                .extracting(IdempotencyRecord::status).isEqualTo(RecordStatus.COMPLETED);
+        clock.advance(LEASE.plusSeconds(1));
+        assertThat(place.execute(key, () -> "receipt-" + runs.incrementAndGet())).isEqualTo(first);
+        assertThat(runs).hasValue(1);
+    }
+
+    @Test
+    void releasesTheRecordOfABodyThatThrowsWithTheCallerInterrupted() {
+        IdempotentOperation<String> place = idempotency().operation("contract.Interrupted", String.class).build();
+        String key = UUID.randomUUID().toString();
+
+        assertThatThrownBy(() -> place.execute(key, () -> {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("gateway timeout");
+        })).hasMessage("gateway timeout");
+        boolean interrupted = Thread.interrupted();
+
+        assertThat(interrupted).isTrue();
+        assertThat(store.find("contract.Interrupted#" + Hashes.sha256(key))).isEmpty();
+        assertThat(place.execute(key, () -> "retried")).isEqualTo("retried");
+    }
+
+    /**
+     * A completion or release whose response was lost and whose retry was refused, as a store client's retry of a
+     * request that had taken effect is: the store must then hand back our own finished record (or none), so the
+     * engine can tell it from a lease that another call took over.
+     */
+    @Test
+    void letsTheEngineRecogniseItsOwnFinishedRecordAfterALostResponse() {
+        RecordingListener listener = new RecordingListener();
+        Idempotency lossy = Idempotency.builder().store(new LostResponseStore(store)).listener(listener)
+                .config(IdempotencyConfig.builder().clock(clock).localCacheEnabled(false).build()).build();
+        IdempotentOperation<String> place = lossy.operation("contract.Lossy", String.class).build();
+        String completed = UUID.randomUUID().toString();
+        String released = UUID.randomUUID().toString();
+
+        place.execute(completed, () -> "receipt");
+        assertThatThrownBy(() -> place.execute(released, () -> {
+            throw new IllegalStateException("gateway timeout");
+        })).hasMessage("gateway timeout");
+
+        assertThat(listener.events()).containsExactly("executed", "released");
+        assertThat(store.find("contract.Lossy#" + Hashes.sha256(completed))).get()
+                .extracting(IdempotencyRecord::status).isEqualTo(RecordStatus.COMPLETED);
+        assertThat(store.find("contract.Lossy#" + Hashes.sha256(released))).isEmpty();
     }
 
     // --- helpers ---

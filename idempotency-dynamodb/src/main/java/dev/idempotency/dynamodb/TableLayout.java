@@ -107,6 +107,10 @@ record TableLayout(
             throw unreadable("attribute '" + statusAttribute + "' holds the unknown status '" + status + "'");
         }
         AttributeValue lease = item.get(leaseExpirationAttribute);
+        if (recordStatus == RecordStatus.IN_PROGRESS && lease == null) {
+            throw unreadable("attribute '" + leaseExpirationAttribute + "' is missing, and an IN_PROGRESS record"
+                    + " needs it");
+        }
         AttributeValue result = item.get(resultAttribute);
         if (result != null && result.b() == null) {
             throw unreadable("attribute '" + resultAttribute + "' is not of type B");
@@ -120,8 +124,9 @@ record TableLayout(
                     Instant.ofEpochSecond(number(item, expirationAttribute)),
                     lease == null ? null : Instant.ofEpochMilli(number(item, leaseExpirationAttribute)),
                     result == null ? null : result.b().asByteArray());
-        } catch (IllegalArgumentException | ArithmeticException | DateTimeException e) {
-            throw unreadable(e.getMessage());
+        } catch (DateTimeException e) {
+            throw unreadable("attribute '" + expirationAttribute + "' or '" + leaseExpirationAttribute
+                    + "' holds a time out of range");
         }
     }
 
@@ -179,12 +184,17 @@ record TableLayout(
         if (value == null || value.n() == null) {
             throw unreadable("attribute '" + attribute + "' is missing or not of type N");
         }
-        return new BigDecimal(value.n()).setScale(0, RoundingMode.CEILING).longValueExact();
+        try {
+            return new BigDecimal(value.n()).setScale(0, RoundingMode.CEILING).longValueExact();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw unreadable("attribute '" + attribute + "' holds a number out of range for a timestamp");
+        }
     }
 
     private IdempotencyStoreException unreadable(String why) {
         return new IdempotencyStoreException("An item in DynamoDB table '" + tableName
                 + "' is not an idempotency record this store can read: " + why + ". Does another application write"
-                + " to this table, or were the store's attribute names changed?", null);
+                + " to this table, or were the store's attribute names changed? Correct the item, or delete it to let"
+                + " its key run again.", null);
     }
 }

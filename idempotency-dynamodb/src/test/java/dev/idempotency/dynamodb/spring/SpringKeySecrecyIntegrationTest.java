@@ -304,11 +304,11 @@ class SpringKeySecrecyIntegrationTest {
         }
 
         /** A final answer: kept, and replayed to duplicates. */
-        static class Rejected extends RuntimeException {
+        public static class Rejected extends RuntimeException {
 
             private static final long serialVersionUID = 1L;
 
-            Rejected() {
+            public Rejected() {
                 super("the address was rejected");
             }
         }
