@@ -50,7 +50,8 @@ public final class Idempotency {
     private final Map<String, KeyStrategy> keyStrategies;
     private final KeyStrategy defaultKeyStrategy;
     private final Engine engine;
-    private final ConcurrentMap<Method, IdempotentOperation<Object>> methodOperations = new ConcurrentHashMap<>();
+    private final ConcurrentMap<MethodOnClass, IdempotentOperation<Object>> methodOperations =
+            new ConcurrentHashMap<>();
 
     private Idempotency(Builder b) {
         this.store = b.store;
@@ -88,18 +89,37 @@ public final class Idempotency {
     }
 
     /**
-     * The operation an {@link Idempotent} method declares, built once per method and cached: namespace, ttl,
-     * lease, policy, final exceptions and key strategy from the annotation, the result type from the method's
-     * generic return type (for a {@link CompletionStage}, its value type).
+     * The operation an {@link Idempotent} method declares, for calls on its declaring class:
+     * {@code operation(method, method.getDeclaringClass())}.
      *
      * @throws IllegalArgumentException when the method is not annotated, or an attribute is invalid; the message
      *                                  names the method and the attribute
      */
     public IdempotentOperation<Object> operation(Method method) {
         Objects.requireNonNull(method, "method must not be null");
-        IdempotentOperation<Object> operation = methodOperations.get(method);
+        return operation(method, method.getDeclaringClass());
+    }
+
+    /**
+     * The operation an {@link Idempotent} method declares for calls on instances of {@code targetClass} (the class
+     * the method is called on, which may inherit it), built once per method and class and cached: namespace, ttl,
+     * lease, policy, final exceptions and key strategy from the annotation, the result type from the method's
+     * generic return type resolved against {@code targetClass} (for a {@link CompletionStage}, its value type).
+     * The default namespace is {@code targetClass}'s name and the method's, so that two subclasses inheriting one
+     * annotated method keep their records apart.
+     *
+     * @throws IllegalArgumentException when the method is not annotated, an attribute is invalid, the return type
+     *                                  cannot be protected or resolved, or an overload shares the default namespace;
+     *                                  the message names the method and what to change
+     */
+    public IdempotentOperation<Object> operation(Method method, Class<?> targetClass) {
+        Objects.requireNonNull(method, "method must not be null");
+        Objects.requireNonNull(targetClass, "targetClass must not be null");
+        MethodOnClass key = new MethodOnClass(method, targetClass);
+        IdempotentOperation<Object> operation = methodOperations.get(key);
         if (operation == null) {
-            operation = methodOperations.computeIfAbsent(method, this::fromAnnotation);
+            operation = methodOperations.computeIfAbsent(key, k -> AnnotatedMethods.operation(this, method,
+                    targetClass));
         }
         return operation;
     }
@@ -154,53 +174,34 @@ public final class Idempotency {
         return "Idempotency[store=" + store + ", " + config + "]";
     }
 
-    IdempotentOperation<Object> fromAnnotation(Method method) {
-        Idempotent annotation = method.getAnnotation(Idempotent.class);
-        String description = Messages.describe(method);
-        String where = "@Idempotent on " + description;
-        if (annotation == null) {
-            throw new IllegalArgumentException(description + " is not annotated with @Idempotent");
-        }
-        String namespace = annotation.name().isBlank()
-                ? method.getDeclaringClass().getName() + "." + method.getName() : annotation.name();
-        Duration ttl = annotation.ttl().isBlank() ? null : DurationParser.parse(annotation.ttl(), "ttl of " + where);
-        Duration lease = annotation.lease().isBlank()
-                ? null : DurationParser.parse(annotation.lease(), "lease of " + where);
-        KeyStrategy strategy = null;
-        if (!annotation.keyStrategy().isBlank()) {
-            strategy = keyStrategies.get(annotation.keyStrategy());
-            if (strategy == null) {
-                throw new IllegalArgumentException("Unknown keyStrategy '" + annotation.keyStrategy() + "' of "
-                        + where + ": register it with Idempotency.builder().keyStrategy(name, strategy); known: "
-                        + keyStrategies.keySet().stream().sorted().collect(Collectors.joining(", ", "[", "]")));
-            }
-        }
-        Type returnType = method.getGenericReturnType();
-        boolean async = CompletionStage.class.isAssignableFrom(method.getReturnType());
-        if (async) {
-            returnType = returnType instanceof ParameterizedType parameterized
-                    ? parameterized.getActualTypeArguments()[0] : Object.class;
-        }
-        try {
-            return build(validNamespace(namespace), description, returnType, ttl, lease,
-                    annotation.onInProgress(), Arrays.asList(annotation.finalExceptions()), strategy, method, async);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-        }
+    /** The key strategy registered as {@code name}, or null. */
+    @Nullable KeyStrategy keyStrategy(String name) {
+        return keyStrategies.get(name);
+    }
+
+    /** The names of the registered key strategies, sorted, for messages. */
+    String keyStrategyNames() {
+        return keyStrategies.keySet().stream().sorted().collect(Collectors.joining(", ", "[", "]"));
     }
 
     <T> IdempotentOperation<T> build(String namespace, String description, Type resultType,
             @Nullable Duration ttl, @Nullable Duration lease, InProgressPolicy inProgress,
             List<Class<? extends Throwable>> finalExceptions, @Nullable KeyStrategy keyStrategy,
-            @Nullable Method method, boolean async) {
+            @Nullable Method method, @Nullable Class<?> targetClass, boolean async) {
         Duration effectiveTtl = ttl != null ? ttl : config.ttl();
-        Duration effectiveLease = lease != null ? lease : config.lease();
+        // A lease left unset follows a shorter ttl, so that a short ttl alone works; one that is set must fit.
+        Duration effectiveLease = lease != null ? lease : IdempotencyConfig.shorterOf(config.lease(), effectiveTtl);
         IdempotencyConfig.checkLeaseWithinTtl(effectiveLease, effectiveTtl);
+        OperationSpec.checkRebuildable(finalExceptions);
         InProgressPolicy policy = inProgress == InProgressPolicy.DEFAULT ? config.inProgressPolicy() : inProgress;
         OperationSpec spec = OperationSpec.of(namespace, description, resultType, effectiveTtl, effectiveLease,
-                policy, finalExceptions);
+                policy, finalExceptions, targetClass == null ? null : targetClass.getClassLoader());
         return new IdempotentOperation<>(engine, spec, keyStrategy != null ? keyStrategy : defaultKeyStrategy,
                 method, async);
+    }
+
+    /** The cache key of an annotated method's operation: the method, and the class it is called on. */
+    private record MethodOnClass(Method method, Class<?> targetClass) {
     }
 
     static String validNamespace(String namespace) {

@@ -19,7 +19,7 @@ class AnnotatedOperationTest {
     record Order(String id, int quantity) {
     }
 
-    static class DeclinedException extends RuntimeException {
+    public static class DeclinedException extends RuntimeException {
         private static final long serialVersionUID = 1L;
     }
 

@@ -47,7 +47,16 @@ public enum BuiltInKeyStrategy implements KeyStrategy {
         }
     };
 
-    private static final Map<Method, int[]> MARKED = new ConcurrentHashMap<>();
+    /**
+     * The marked parameters of each method, kept with its declaring class rather than in a static map, which would
+     * pin the application's classes (app servers, devtools restarts) in the framework's class loader.
+     */
+    private static final ClassValue<Map<Method, int[]>> MARKED = new ClassValue<>() {
+        @Override
+        protected Map<Method, int[]> computeValue(Class<?> type) {
+            return new ConcurrentHashMap<>();
+        }
+    };
 
     private static @Nullable Object annotated(Object[] args, int[] marked) {
         if (marked.length == 1) {
@@ -63,7 +72,7 @@ public enum BuiltInKeyStrategy implements KeyStrategy {
     }
 
     private static int[] markedParameters(Method method) {
-        return MARKED.computeIfAbsent(method, m -> {
+        return MARKED.get(method.getDeclaringClass()).computeIfAbsent(method, m -> {
             Annotation[][] annotations = m.getParameterAnnotations();
             List<Integer> indexes = new ArrayList<>();
             for (int i = 0; i < annotations.length; i++) {

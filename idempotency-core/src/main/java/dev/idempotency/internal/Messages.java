@@ -12,7 +12,12 @@ public final class Messages {
 
     /** How messages name a method: {@code OrderService.place(Order)}. */
     public static String describe(Method method) {
-        return method.getDeclaringClass().getSimpleName() + "." + method.getName()
+        return describe(method, method.getDeclaringClass());
+    }
+
+    /** How messages name a method called on {@code targetClass}, which may inherit it: {@code EmailSender.send(String)}. */
+    public static String describe(Method method, Class<?> targetClass) {
+        return targetClass.getSimpleName() + "." + method.getName()
                 + Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
                         .collect(Collectors.joining(", ", "(", ")"));
     }

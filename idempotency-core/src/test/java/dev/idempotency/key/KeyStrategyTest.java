@@ -2,13 +2,19 @@ package dev.idempotency.key;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.idempotency.IdempotencyKey;
+import dev.idempotency.testing.TestCompiler;
 
 class KeyStrategyTest {
 
@@ -59,5 +65,38 @@ class KeyStrategyTest {
         assertThat(KeyStrategy.defaultStrategy().key(invocation("marked", "x", "key"))).isEqualTo("key");
         assertThat(KeyStrategy.defaultStrategy().key(invocation("one", "a"))).isEqualTo("a");
         assertThat(KeyStrategy.defaultStrategy().key(invocation("two", "a", "b"))).isNull();
+    }
+
+    /**
+     * Application classes come and go with their class loader (an application server redeploys, a devtools restart
+     * reloads): the marked parameters found for a method must not keep its class, and so its loader, alive.
+     */
+    @Test
+    void letsTheClassLoaderOfAMethodItKeyedGo(@TempDir Path directory) throws Exception {
+        WeakReference<ClassLoader> loader = keyOnceWithAThrowawayLoader(directory);
+
+        for (int i = 0; i < 50 && loader.get() != null; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+
+        assertThat(loader.get()).as("the throwaway class loader, once collected").isNull();
+    }
+
+    private static WeakReference<ClassLoader> keyOnceWithAThrowawayLoader(Path directory) throws Exception {
+        try (URLClassLoader throwaway = TestCompiler.compile(directory, Map.of("app.Orders", """
+                package app;
+
+                public class Orders {
+                    public String place(@dev.idempotency.IdempotencyKey String requestId, int amount) {
+                        return requestId;
+                    }
+                }
+                """))) {
+            Method place = throwaway.loadClass("app.Orders").getMethod("place", String.class, int.class);
+            assertThat(KeyStrategy.defaultStrategy().key(new Invocation(place, new Object[] {"r-1", 5})))
+                    .isEqualTo("r-1");
+            return new WeakReference<>(throwaway);
+        }
     }
 }

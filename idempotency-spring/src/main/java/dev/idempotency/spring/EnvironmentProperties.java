@@ -40,6 +40,8 @@ final class EnvironmentProperties {
                 properties::setInProgress);
         read("idempotency.wait-timeout", DURATION, EnvironmentProperties::duration,
                 properties::setWaitTimeout);
+        read("idempotency.settle-timeout", DURATION, EnvironmentProperties::duration,
+                properties::setSettleTimeout);
         read("idempotency.local-cache.enabled", "true or false", EnvironmentProperties::bool,
                 properties.getLocalCache()::setEnabled);
         read("idempotency.local-cache.max-size", "a positive number", EnvironmentProperties::positiveLong,

@@ -4,7 +4,6 @@ import java.lang.reflect.Method;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 
 import org.aspectj.lang.ProceedingJoinPoint;
 import org.aspectj.lang.annotation.Around;
@@ -15,15 +14,14 @@ import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.context.expression.BeanFactoryResolver;
 import org.springframework.context.expression.MethodBasedEvaluationContext;
-import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.Ordered;
-import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.expression.Expression;
 import org.springframework.expression.spel.SpelEvaluationException;
 
 import dev.idempotency.IdempotencyKeyException;
 import dev.idempotency.Idempotent;
 import dev.idempotency.IdempotentOperation;
+import dev.idempotency.IdempotentSupplier;
 import dev.idempotency.internal.Messages;
 import dev.idempotency.spring.IdempotentMethods.AnnotatedMethod;
 
@@ -37,7 +35,6 @@ final class IdempotencyAspect implements Ordered {
 
     private final IdempotentMethods methods;
     private final int order;
-    private final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
     private final BeanFactoryResolver beanResolver;
 
     IdempotencyAspect(IdempotentMethods methods, BeanFactory beanFactory, int order) {
@@ -62,38 +59,25 @@ final class IdempotencyAspect implements Ordered {
                 joinPoint::proceed);
     }
 
+    /** The stage's key is claimed now; what the method throws before it returns a stage is settled as a sync body's. */
+    @SuppressWarnings("unchecked")
     private CompletableFuture<Object> aroundAsync(ProceedingJoinPoint joinPoint, AnnotatedMethod annotated,
             Object[] arguments) throws Throwable {
         IdempotentOperation<Object> operation = annotated.operation();
         Expression keyExpression = annotated.keyExpression();
-        Supplier<@Nullable CompletionStage<Object>> body = () -> proceedToStage(joinPoint);
-        try {
-            if (keyExpression == null) {
-                return operation.invokeAsync(arguments, body);
-            }
-            Object key;
-            try {
-                key = evaluateKey(annotated, keyExpression, arguments);
-            } catch (IdempotencyKeyException e) {
-                // As the core reports a key strategy's failure to an asynchronous caller: in the future.
-                return CompletableFuture.failedFuture(e);
-            }
-            return operation.executeAsync(key, Arrays.asList(arguments), body);
-        } catch (CheckedBodyException e) {
-            throw e.getCause();
+        IdempotentSupplier<@Nullable CompletionStage<Object>, Throwable> body =
+                () -> (CompletionStage<Object>) joinPoint.proceed();
+        if (keyExpression == null) {
+            return operation.invokeAsync(arguments, body);
         }
-    }
-
-    /** The stage the method returns; a checked exception it throws travels as {@link CheckedBodyException}. */
-    @SuppressWarnings("unchecked")
-    private static @Nullable CompletionStage<Object> proceedToStage(ProceedingJoinPoint joinPoint) {
+        Object key;
         try {
-            return (CompletionStage<Object>) joinPoint.proceed();
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable checked) {
-            throw new CheckedBodyException(checked);
+            key = evaluateKey(annotated, keyExpression, arguments);
+        } catch (IdempotencyKeyException e) {
+            // As the core reports a key strategy's failure to an asynchronous caller: in the future.
+            return CompletableFuture.failedFuture(e);
         }
+        return operation.executeAsync(key, Arrays.asList(arguments), body);
     }
 
     private AnnotatedMethod annotatedMethod(ProceedingJoinPoint joinPoint) {
@@ -112,14 +96,14 @@ final class IdempotencyAspect implements Ordered {
      */
     private @Nullable Object evaluateKey(AnnotatedMethod annotated, Expression keyExpression, Object[] arguments) {
         MethodBasedEvaluationContext context =
-                new MethodBasedEvaluationContext(null, annotated.method(), arguments, parameterNames);
+                new MethodBasedEvaluationContext(null, annotated.method(), arguments, methods.parameterNames());
         context.setBeanResolver(beanResolver);
         try {
             return keyExpression.getValue(context);
         } catch (RuntimeException e) {
             String namespace = annotated.operation().namespace();
             throw new IdempotencyKeyException(namespace, "Cannot evaluate the key expression '"
-                    + keyExpression.getExpressionString() + "' of " + Messages.describe(annotated.method())
+                    + keyExpression.getExpressionString() + "' of " + annotated.description()
                     + " (namespace " + namespace + "): " + failure(e) + ". Fix the expression or the arguments;"
                     + " the body did not run.", e);
         }
@@ -129,15 +113,5 @@ final class IdempotencyAspect implements Ordered {
     private static String failure(RuntimeException e) {
         String code = e instanceof SpelEvaluationException spel ? spel.getMessageCode() + ", " : "";
         return code + Messages.causeType(e);
-    }
-
-    /** Carries a checked exception of an asynchronous method's body through the core, which rethrows it. */
-    private static final class CheckedBodyException extends RuntimeException {
-
-        private static final long serialVersionUID = 1L;
-
-        CheckedBodyException(Throwable cause) {
-            super(cause);
-        }
     }
 }

@@ -13,6 +13,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.ImportAware;
 import org.springframework.context.annotation.Role;
+import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotationMetadata;
 
@@ -91,7 +92,7 @@ public class IdempotencyConfiguration implements ImportAware {
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     IdempotentMethods idempotentMethods(ObjectProvider<Idempotency> idempotency,
             ConfigurableListableBeanFactory beanFactory) {
-        return new IdempotentMethods(idempotency, beanFactory);
+        return new IdempotentMethods(idempotency, beanFactory, new DefaultParameterNameDiscoverer());
     }
 
     @Bean

@@ -23,14 +23,24 @@ public class IdempotencyProperties {
     /** How long a completed call is remembered (the record's retention). */
     private Duration ttl = IdempotencyConfig.DEFAULT_TTL;
 
-    /** How long a running call owns its key before another call may take over. Set it above the longest run. */
-    private Duration lease = IdempotencyConfig.DEFAULT_LEASE;
+    /**
+     * How long a running call owns its key before another call may take over. Set it above the longest run. Default:
+     * 60s, or the ttl when that is shorter.
+     */
+    private @Nullable Duration lease;
 
     /** What a duplicate of a running call does: reject (fail at once) or wait (for the running call's result). */
     private InProgressPolicy inProgress = IdempotencyConfig.DEFAULT_IN_PROGRESS_POLICY;
 
     /** How long a waiting duplicate waits at most, with idempotency.in-progress=wait. */
     private Duration waitTimeout = IdempotencyConfig.DEFAULT_WAIT_TIMEOUT;
+
+    /**
+     * The longest a call spends recording its outcome (completing or releasing its record, retries included) once
+     * the method returned or threw, and never past the lease; the caller then gets its result and the record is
+     * reported as not completed.
+     */
+    private Duration settleTimeout = IdempotencyConfig.DEFAULT_SETTLE_TIMEOUT;
 
     /** The cache of completed records in this JVM. */
     private final LocalCache localCache = new LocalCache();
@@ -63,11 +73,11 @@ public class IdempotencyProperties {
         this.ttl = ttl;
     }
 
-    public Duration getLease() {
+    public @Nullable Duration getLease() {
         return lease;
     }
 
-    public void setLease(Duration lease) {
+    public void setLease(@Nullable Duration lease) {
         this.lease = lease;
     }
 
@@ -85,6 +95,14 @@ public class IdempotencyProperties {
 
     public void setWaitTimeout(Duration waitTimeout) {
         this.waitTimeout = waitTimeout;
+    }
+
+    public Duration getSettleTimeout() {
+        return settleTimeout;
+    }
+
+    public void setSettleTimeout(Duration settleTimeout) {
+        this.settleTimeout = settleTimeout;
     }
 
     public LocalCache getLocalCache() {
@@ -107,9 +125,12 @@ public class IdempotencyProperties {
      */
     public IdempotencyConfig toConfig() {
         positive("idempotency.ttl", ttl);
-        positive("idempotency.lease", lease);
+        if (lease != null) {
+            positive("idempotency.lease", lease);
+        }
         positive("idempotency.wait-timeout", waitTimeout);
-        if (lease.compareTo(ttl) > 0) {
+        positive("idempotency.settle-timeout", settleTimeout);
+        if (lease != null && lease.compareTo(ttl) > 0) {
             throw invalid("idempotency.lease", lease, "at most idempotency.ttl (" + ttl
                     + "), so that a record does not expire while its call still runs");
         }
@@ -119,11 +140,14 @@ public class IdempotencyProperties {
         if (localCache.maxSize <= 0) {
             throw invalid("idempotency.local-cache.max-size", localCache.maxSize, "a positive number");
         }
-        return IdempotencyConfig.builder()
-                .ttl(ttl)
-                .lease(lease)
+        IdempotencyConfig.Builder config = IdempotencyConfig.builder().ttl(ttl);
+        if (lease != null) {
+            config.lease(lease);
+        }
+        return config
                 .inProgressPolicy(inProgress)
                 .waitTimeout(waitTimeout)
+                .settleTimeout(settleTimeout)
                 .localCacheEnabled(localCache.enabled)
                 .localCacheMaxSize(localCache.maxSize)
                 .build();
@@ -132,7 +156,8 @@ public class IdempotencyProperties {
     @Override
     public String toString() {
         return "IdempotencyProperties[store.type=" + store.type + ", ttl=" + ttl + ", lease=" + lease
-                + ", in-progress=" + inProgress + ", wait-timeout=" + waitTimeout + ", local-cache.enabled="
+                + ", in-progress=" + inProgress + ", wait-timeout=" + waitTimeout + ", settle-timeout=" + settleTimeout
+                + ", local-cache.enabled="
                 + localCache.enabled + ", local-cache.max-size=" + localCache.maxSize + ", default-key-strategy="
                 + defaultKeyStrategy + "]";
     }

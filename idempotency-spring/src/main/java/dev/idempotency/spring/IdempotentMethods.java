@@ -7,8 +7,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
@@ -22,6 +20,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.MethodClassKey;
+import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.expression.Expression;
 import org.springframework.expression.ParseException;
@@ -49,12 +48,15 @@ final class IdempotentMethods implements SmartInitializingSingleton {
     private final Supplier<Idempotency> idempotency;
     private final ConfigurableListableBeanFactory beanFactory;
     private final SpelExpressionParser parser = new SpelExpressionParser();
+    private final ParameterNameDiscoverer parameterNames;
     private final ConcurrentMap<MethodClassKey, AnnotatedMethod> methods = new ConcurrentHashMap<>();
 
     /** Takes the engine lazily: the aspect that uses this is created early, before the engine's dependencies. */
-    IdempotentMethods(ObjectProvider<Idempotency> idempotency, ConfigurableListableBeanFactory beanFactory) {
+    IdempotentMethods(ObjectProvider<Idempotency> idempotency, ConfigurableListableBeanFactory beanFactory,
+            ParameterNameDiscoverer parameterNames) {
         this.idempotency = SingletonSupplier.of(idempotency::getObject);
         this.beanFactory = beanFactory;
+        this.parameterNames = parameterNames;
     }
 
     /**
@@ -129,43 +131,57 @@ final class IdempotentMethods implements SmartInitializingSingleton {
         Method specific = AopUtils.getMostSpecificMethod(invoked, targetClass);
         Method method = specific.isAnnotationPresent(Idempotent.class) ? specific : invoked;
         Idempotent annotation = method.getAnnotation(Idempotent.class);
-        if (CompletionStage.class.isAssignableFrom(method.getReturnType())
-                && !method.getReturnType().isAssignableFrom(CompletableFuture.class)) {
-            throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method)
-                    + ": an asynchronous method must return CompletionStage or CompletableFuture, but returns "
-                    + method.getReturnType().getSimpleName());
-        }
-        checkKeyStrategy(method, annotation.keyStrategy());
-        IdempotentOperation<Object> operation = idempotency.get().operation(method);
+        checkKeyStrategy(method, targetClass, annotation.keyStrategy());
+        // The class the call is made on, not the one declaring the method: subclasses keep their records apart.
+        Class<?> operationClass = method.getDeclaringClass().isAssignableFrom(targetClass)
+                ? targetClass : method.getDeclaringClass();
+        IdempotentOperation<Object> operation = idempotency.get().operation(method, operationClass);
         String keyText = annotation.key();
         Expression key = null;
         if (!keyText.isBlank()) {
+            String where = "@Idempotent on " + Messages.describe(method, operationClass);
             try {
                 key = parser.parseExpression(keyText);
             } catch (ParseException e) {
-                throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method)
-                        + ": the key expression '" + keyText + "' is not valid SpEL: " + e.getMessage()
-                        + ". Fix the expression, such as key = \"#order.id\".", e);
+                throw new IllegalArgumentException(where + ": the key expression '" + keyText
+                        + "' is not valid SpEL: " + e.getMessage() + ". Fix the expression, such as"
+                        + " key = \"#order.id\".", e);
             }
+            KeyExpressions.checkVariables(key, method, parameterNames, where);
         }
-        return new AnnotatedMethod(method, operation, key);
+        return new AnnotatedMethod(method, operationClass, operation, key);
     }
 
     /** In Spring, key strategies are the KeyStrategy beans, by bean name: say so, rather than the core's builder. */
-    private void checkKeyStrategy(Method method, String keyStrategy) {
+    private void checkKeyStrategy(Method method, Class<?> targetClass, String keyStrategy) {
         if (keyStrategy.isBlank()) {
             return;
         }
         List<String> beans = Arrays.asList(
                 BeanFactoryUtils.beanNamesForTypeIncludingAncestors(beanFactory, KeyStrategy.class));
         if (!beans.contains(keyStrategy)) {
-            throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method) + ": keyStrategy '"
+            throw new IllegalArgumentException("@Idempotent on " + Messages.describe(method, targetClass)
+                    + ": keyStrategy '"
                     + keyStrategy + "' names no KeyStrategy bean. Define a KeyStrategy bean named '" + keyStrategy
                     + "', or use one of " + new TreeSet<>(beans));
         }
     }
 
-    /** An annotated method, resolved: its operation, and its parsed key expression if it has one. */
-    record AnnotatedMethod(Method method, IdempotentOperation<Object> operation, @Nullable Expression keyExpression) {
+    /** How key expressions learn the parameters' names, at startup and at each call alike. */
+    ParameterNameDiscoverer parameterNames() {
+        return parameterNames;
+    }
+
+    /**
+     * An annotated method, resolved for the class it is called on: its operation, and its parsed key expression if it
+     * has one.
+     */
+    record AnnotatedMethod(Method method, Class<?> targetClass, IdempotentOperation<Object> operation,
+            @Nullable Expression keyExpression) {
+
+        /** How messages name it: {@code EmailSender.send(String, String)}. */
+        String description() {
+            return Messages.describe(method, targetClass);
+        }
     }
 }

@@ -62,6 +62,7 @@ class IdempotencyConfigurationTest {
                 "idempotency.lease", "PT30S",
                 "idempotency.in-progress", "wait",
                 "idempotency.wait-timeout", "2500ms",
+                "idempotency.settle-timeout", "3s",
                 "idempotency.local-cache.enabled", "false",
                 "idempotency.local-cache.max-size", "500");
         try (AnnotationConfigApplicationContext context = Contexts.start(properties, AppConfig.class)) {
@@ -71,6 +72,7 @@ class IdempotencyConfigurationTest {
             assertThat(config.lease()).isEqualTo(Duration.ofSeconds(30));
             assertThat(config.inProgressPolicy()).isEqualTo(InProgressPolicy.WAIT);
             assertThat(config.waitTimeout()).isEqualTo(Duration.ofMillis(2500));
+            assertThat(config.settleTimeout()).isEqualTo(Duration.ofSeconds(3));
             assertThat(config.localCacheEnabled()).isFalse();
             assertThat(config.localCacheMaxSize()).isEqualTo(500);
         }
@@ -145,6 +147,7 @@ class IdempotencyConfigurationTest {
                 arguments("idempotency.lease", "2d", "PT48H", "at most idempotency.ttl (PT24H), so that a record"
                         + " does not expire while its call still runs"),
                 arguments("idempotency.wait-timeout", "soon", "soon", duration),
+                arguments("idempotency.settle-timeout", "-1s", "-1s", duration),
                 arguments("idempotency.in-progress", "block", "block", "reject or wait"),
                 arguments("idempotency.local-cache.enabled", "maybe", "maybe", "true or false"),
                 arguments("idempotency.local-cache.max-size", "lots", "lots", "a positive number"),

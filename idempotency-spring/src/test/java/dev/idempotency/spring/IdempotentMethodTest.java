@@ -283,11 +283,11 @@ class IdempotentMethodTest {
         }
     }
 
-    static class DeclinedException extends RuntimeException {
+    public static class DeclinedException extends RuntimeException {
 
         private static final long serialVersionUID = 1L;
 
-        DeclinedException(String message) {
+        public DeclinedException(String message) {
             super(message);
         }
     }

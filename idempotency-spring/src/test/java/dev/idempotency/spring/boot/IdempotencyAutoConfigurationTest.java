@@ -177,7 +177,7 @@ class IdempotencyAutoConfigurationTest {
             defaults.put(property.get("name").asString(), defaultValue == null ? null : defaultValue.asString());
         }
 
-        assertThat(defaults).containsOnlyKeys("idempotency.store.type", "idempotency.ttl", "idempotency.lease", "idempotency.in-progress", "idempotency.wait-timeout",
+        assertThat(defaults).containsOnlyKeys("idempotency.store.type", "idempotency.ttl", "idempotency.lease", "idempotency.in-progress", "idempotency.wait-timeout", "idempotency.settle-timeout",
                 "idempotency.local-cache.enabled", "idempotency.local-cache.max-size",
                 "idempotency.default-key-strategy");
         assertThat(defaults).containsEntry("idempotency.store.type", "memory")
@@ -185,6 +185,7 @@ class IdempotencyAutoConfigurationTest {
                 .containsEntry("idempotency.lease", "60s")
                 .containsEntry("idempotency.in-progress", "reject")
                 .containsEntry("idempotency.wait-timeout", "10s")
+                .containsEntry("idempotency.settle-timeout", "5s")
                 .containsEntry("idempotency.local-cache.enabled", "true")
                 .containsEntry("idempotency.local-cache.max-size", "10000");
     }

@@ -1,0 +1,93 @@
+package dev.idempotency.spring;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.core.ParameterNameDiscoverer;
+import org.springframework.expression.Expression;
+import org.springframework.expression.spel.SpelNode;
+import org.springframework.expression.spel.ast.FunctionReference;
+import org.springframework.expression.spel.ast.VariableReference;
+import org.springframework.expression.spel.standard.SpelExpression;
+
+/**
+ * Checks at startup that a key expression names only what its evaluation will hold: the method's parameters, by name
+ * or by position ({@code #p0}, {@code #a0}). A variable that is neither (and {@code #root} or {@code #this}, which
+ * hold nothing here) is
+ * null at every call: {@code #orderId} of a class compiled without {@code -parameters} refuses every call as having no
+ * key, and {@code 'order-' + #orderId} gives every call the one key {@code order-null}, so that each order after the
+ * first replays the first one's answer or is refused.
+ */
+final class KeyExpressions {
+
+    private static final Pattern POSITION = Pattern.compile("[pa](\\d+)");
+
+    private KeyExpressions() {
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the variable, the method and the fix, when the expression names a
+     *                                  variable that its evaluation will not hold
+     */
+    static void checkVariables(Expression expression, Method method, ParameterNameDiscoverer parameterNames,
+            String where) {
+        if (!(expression instanceof SpelExpression spel)) {
+            return;
+        }
+        String[] names = parameterNames.getParameterNames(method);
+        List<SpelNode> nodes = new ArrayList<>();
+        collect(spel.getAST(), nodes);
+        for (SpelNode node : nodes) {
+            if (node instanceof FunctionReference) {
+                throw new IllegalArgumentException(where + ": the key expression '"
+                        + expression.getExpressionString() + "' calls the function " + node.toStringAST()
+                        + ", but key expressions have no functions. Call a bean's method instead, such as"
+                        + " @keys.forOrder(#p0).");
+            }
+            if (!(node instanceof VariableReference)) {
+                continue;
+            }
+            String variable = node.toStringAST().substring(1);
+            if (isPosition(variable, method) || names != null && List.of(names).contains(variable)) {
+                continue;
+            }
+            throw new IllegalArgumentException(where + ": the key expression '" + expression.getExpressionString()
+                    + "' names #" + variable + ", " + why(variable, method, names));
+        }
+    }
+
+    private static String why(String variable, Method method, String @Nullable [] names) {
+        String positions = method.getParameterCount() == 0 ? "the method has no parameters"
+                : "or name a parameter by its position, #p0 to #p" + (method.getParameterCount() - 1);
+        if (names == null) {
+            return "but the class was compiled without parameter names, so #" + variable + " would be null at every"
+                    + " call. Compile with -parameters (Spring Boot's build plugins do; with maven-compiler-plugin,"
+                    + " set <parameters>true</parameters>), " + positions + ".";
+        }
+        Set<String> known = new LinkedHashSet<>();
+        for (String name : names) {
+            known.add("#" + name);
+        }
+        return "which is not a parameter of the method, so it would be null at every call. Use one of " + known
+                + ", " + positions + ".";
+    }
+
+    private static boolean isPosition(String variable, Method method) {
+        Matcher position = POSITION.matcher(variable);
+        return position.matches() && position.group(1).length() < 10
+                && Integer.parseInt(position.group(1)) < method.getParameterCount();
+    }
+
+    private static void collect(SpelNode node, List<SpelNode> into) {
+        into.add(node);
+        for (int i = 0; i < node.getChildCount(); i++) {
+            collect(node.getChild(i), into);
+        }
+    }
+}
