@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -48,6 +49,12 @@ class RedisIdempotencyStoreIntegrationTest extends AbstractIdempotencyStoreContr
     static void disconnect() {
         raw.close();
         client.shutdown();
+    }
+
+    /** Each test's store opened a connection of its own on the shared client. */
+    @AfterEach
+    void closeStore() {
+        ((RedisIdempotencyStore) store).close();
     }
 
     @Override
