@@ -7,8 +7,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.UUID;
 
-import org.jspecify.annotations.Nullable;
-
 import dev.idempotency.store.IdempotencyRecord;
 import dev.idempotency.store.RecordStatus;
 
@@ -222,10 +220,5 @@ final class RecordCodec {
             }
         }
         return true;
-    }
-
-    /** For messages: a value's size, never its content. */
-    static String describe(byte @Nullable [] value) {
-        return value == null ? "none" : value.length + " bytes";
     }
 }

@@ -176,7 +176,7 @@ final class RedisLink implements AutoCloseable {
         }
         if (current != null) {
             current.removeListener(addresses);
-            if (connector != null) {
+            if (connector != null && current.isOpen()) {
                 current.close();
             }
         }

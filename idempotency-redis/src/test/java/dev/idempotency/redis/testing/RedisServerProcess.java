@@ -188,7 +188,7 @@ public final class RedisServerProcess implements AutoCloseable {
 
     private static boolean isFree(int port) {
         try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
+            return socket.isBound();
         } catch (IOException e) {
             return false;
         }
