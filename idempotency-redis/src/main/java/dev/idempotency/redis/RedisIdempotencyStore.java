@@ -1,0 +1,400 @@
+package dev.idempotency.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.idempotency.IdempotencyStoreException;
+import dev.idempotency.redis.Scripts.Script;
+import dev.idempotency.store.ClaimResult;
+import dev.idempotency.store.IdempotencyRecord;
+import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.store.RecordStatus;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+
+/**
+ * Keeps idempotency records in Redis (or Valkey), standalone or Redis Cluster, on Lettuce. Each record is one key,
+ * {@code keyPrefix + id}, holding one packed binary value, and each operation is one command on that key:
+ *
+ * <ul>
+ *   <li>claim: a script ({@code EVALSHA}) that writes the {@code IN_PROGRESS} record only when there is no record,
+ *       the record has expired, or it is {@code IN_PROGRESS} with an expired lease, all decided with the caller's
+ *       {@code now}; otherwise it returns the record that stands in the way, so a duplicate costs one round
+ *       trip.</li>
+ *   <li>complete: a script that replaces the record only while it is {@code IN_PROGRESS} with the caller's claim
+ *       token.</li>
+ *   <li>release: a script that deletes it under the same condition.</li>
+ *   <li>find: a {@code GET}.</li>
+ * </ul>
+ *
+ * <p>The scripts are called by their SHA-1, computed here; a server that does not know a script (after a restart
+ * or {@code SCRIPT FLUSH}) answers {@code NOSCRIPT}, and the store sends it once with {@code EVAL}, which runs and
+ * caches it. Every key expires natively (memory stays bounded), but every decision comes from the stored times.
+ * Every operation touches one key, so the store is cluster-safe.
+ *
+ * <pre>{@code
+ * RedisIdempotencyStore store = RedisIdempotencyStore.builder()
+ *         .client(redisClient)             // or .uri("redis://localhost:6379")
+ *         .build();
+ * }</pre>
+ *
+ * <p>Thread-safe; all threads share one connection, which Lettuce pipelines. <strong>Who closes what:</strong> the
+ * store opens its own connection on a client you pass ({@link Builder#client(RedisClient)}) at its first operation,
+ * and {@link #close()} closes that connection, never your client. A connection you pass
+ * ({@link Builder#connection(StatefulRedisConnection)}) stays yours: the store never closes it. A store built from a
+ * URI ({@link Builder#uri(String)}) owns its client and shuts it down on {@link #close()}.
+ */
+public final class RedisIdempotencyStore implements IdempotencyStore, AutoCloseable {
+
+    /** The prefix of every record's key: {@code idempotency:orders.place#<sha256 of the key>}. */
+    public static final String DEFAULT_KEY_PREFIX = "idempotency:";
+    /** How long a command of the client made from a URI may take, when the URI sets no timeout. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+    /** The largest result kept by default: 1 MiB. Every duplicate's claim reads it back through a script. */
+    public static final int DEFAULT_MAX_RESULT_BYTES = 1 << 20;
+    /** The largest result a record can hold: Redis's 512 MiB per value, less room for the other fields. */
+    public static final int MAX_RESULT_BYTES = (512 << 20) - (1 << 20);
+
+    /** The longest pause between two reconnects of the client made from a URI (Lettuce's default is 30 s). */
+    static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
+
+    private static final Pattern USER_INFO = Pattern.compile("//[^/@]*@");
+
+    private final RedisLink link;
+    private final String keyPrefix;
+    private final byte[] prefix;
+    private final int maxResultBytes;
+    private final StoreFailures failures;
+
+    private RedisIdempotencyStore(RedisLink link, String keyPrefix, int maxResultBytes) {
+        this.link = link;
+        this.keyPrefix = keyPrefix;
+        this.prefix = keyPrefix.getBytes(StandardCharsets.UTF_8);
+        this.maxResultBytes = maxResultBytes;
+        this.failures = new StoreFailures(link, keyPrefix);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public ClaimResult claim(IdempotencyRecord record, Instant now) {
+        Objects.requireNonNull(record, "record must not be null");
+        Objects.requireNonNull(now, "now must not be null");
+        if (record.status() != RecordStatus.IN_PROGRESS) {
+            throw new IllegalArgumentException("a claim writes an IN_PROGRESS record, but was " + record.status());
+        }
+        byte[] packed = RecordCodec.pack(record);
+        byte[] nowMillis = number(RecordCodec.millis(now, "now"));
+        byte[] nowSubMillis = number(RecordCodec.subMillis(now));
+        byte[] ttl = number(millisUntil(now, record.expiresAt()));
+        byte[] blocking = run(Scripts.CLAIM, "claim a record", ScriptOutputType.VALUE, key(record.id()), packed,
+                nowMillis, nowSubMillis, ttl);
+        if (blocking == null) {
+            return ClaimResult.claimed();
+        }
+        return ClaimResult.conflict(unpack("claim a record", record.id(), blocking));
+    }
+
+    @Override
+    public boolean complete(IdempotencyRecord finished) {
+        Objects.requireNonNull(finished, "finished must not be null");
+        if (finished.status() == RecordStatus.IN_PROGRESS) {
+            throw new IllegalArgumentException("complete writes a COMPLETED or FAILED record, but was IN_PROGRESS");
+        }
+        byte[] result = finished.result();
+        if (result != null && result.length > maxResultBytes) {
+            throw new IllegalArgumentException("result must be at most " + maxResultBytes + " bytes (maxResultBytes),"
+                    + " but was " + result.length + " bytes");
+        }
+        Long done = run(Scripts.COMPLETE, "complete a record", ScriptOutputType.INTEGER, key(finished.id()),
+                RecordCodec.pack(finished), RecordCodec.token(finished.claimToken()));
+        return done != null && done == 1L;
+    }
+
+    @Override
+    public boolean release(String id, String claimToken) {
+        Objects.requireNonNull(id, "id must not be null");
+        Objects.requireNonNull(claimToken, "claimToken must not be null");
+        Long done = run(Scripts.RELEASE, "release a record", ScriptOutputType.INTEGER, key(id),
+                RecordCodec.token(claimToken));
+        return done != null && done == 1L;
+    }
+
+    @Override
+    public Optional<IdempotencyRecord> find(String id) {
+        Objects.requireNonNull(id, "id must not be null");
+        String action = "read a record";
+        byte[] value;
+        try {
+            value = link.await(commands(action).get(key(id)));
+        } catch (RedisException e) {
+            throw failures.translate(action, "GET", e);
+        }
+        return value == null ? Optional.empty() : Optional.of(unpack(action, id, value));
+    }
+
+    @Override
+    public int maxResultBytes() {
+        return maxResultBytes;
+    }
+
+    /** The prefix of every record's key. */
+    public String keyPrefix() {
+        return keyPrefix;
+    }
+
+    /**
+     * Closes the connection the store opened, and shuts down the client it made from a URI; a client or connection
+     * you passed stays open. Operations after this fail with {@link IdempotencyStoreException}. Idempotent.
+     */
+    @Override
+    public void close() {
+        link.close();
+    }
+
+    /** {@code EVALSHA}, and once {@code EVAL} when the server does not know the script. */
+    private <T> @Nullable T run(Script script, String action, ScriptOutputType type, byte[] key, byte[]... args) {
+        byte[][] keys = {key};
+        RedisClusterAsyncCommands<byte[], byte[]> commands = commands(action);
+        try {
+            try {
+                RedisFuture<T> sent = commands.evalsha(script.sha1(), type, keys, args);
+                return link.await(sent);
+            } catch (RedisNoScriptException e) {
+                RedisFuture<T> sent = commands.eval(script.bytes(), type, keys, args);
+                return link.await(sent);
+            }
+        } catch (RedisException e) {
+            throw failures.translate(action, "EVALSHA (the " + script.name() + " script)", e);
+        }
+    }
+
+    private RedisClusterAsyncCommands<byte[], byte[]> commands(String action) {
+        try {
+            return link.commands();
+        } catch (RedisException e) {
+            throw failures.translate(action, "the connection", e);
+        } catch (IllegalStateException closed) {
+            throw new IdempotencyStoreException("Failed to " + action + ": " + closed.getMessage() + ".", closed);
+        }
+    }
+
+    private IdempotencyRecord unpack(String action, String id, byte[] value) {
+        try {
+            return RecordCodec.unpack(id, value);
+        } catch (IllegalArgumentException e) {
+            throw failures.notARecord(action, e);
+        }
+    }
+
+    private byte[] key(String id) {
+        byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
+        byte[] key = new byte[prefix.length + utf8.length];
+        System.arraycopy(prefix, 0, key, 0, prefix.length);
+        System.arraycopy(utf8, 0, key, prefix.length, utf8.length);
+        return key;
+    }
+
+    /** Whole milliseconds from {@code now} to {@code end}, rounded up, and at least 1 (what {@code PX} accepts). */
+    static long millisUntil(Instant now, Instant end) {
+        Duration left = Duration.between(now, end);
+        if (left.isNegative() || left.isZero()) {
+            return 1;
+        }
+        try {
+            long millis = left.toMillis();
+            return left.toNanosPart() % 1_000_000 == 0 ? millis : millis + 1;
+        } catch (ArithmeticException e) {
+            return RecordCodec.MAX_SCRIPT_NUMBER;
+        }
+    }
+
+    private static byte[] number(long value) {
+        return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static String redact(String uri) {
+        return USER_INFO.matcher(uri).replaceFirst("//****@");
+    }
+
+    @Override
+    public String toString() {
+        return "RedisIdempotencyStore[" + link.where() + ", keyPrefix=" + keyPrefix + ", maxResultBytes="
+                + maxResultBytes + "]";
+    }
+
+    /**
+     * Builds a {@link RedisIdempotencyStore} on exactly one of a client, a connection or a URI. Setters validate at
+     * once, {@link #build()} checks the whole.
+     */
+    public static final class Builder {
+
+        private @Nullable RedisLinkFactory source;
+        private @Nullable String sourceName;
+        private @Nullable RedisURI uri;
+        private @Nullable Duration timeout;
+        private String keyPrefix = DEFAULT_KEY_PREFIX;
+        private int maxResultBytes = DEFAULT_MAX_RESULT_BYTES;
+
+        private Builder() {
+        }
+
+        /**
+         * A standalone (or Sentinel) client: the store opens one connection of its own on it, with the client's
+         * default URI, at its first operation, and closes that connection on {@link #close()}; the client stays
+         * yours to shut down.
+         */
+        public Builder client(RedisClient client) {
+            Objects.requireNonNull(client, "client must not be null");
+            return source("client(RedisClient)", () -> RedisLink.of(client));
+        }
+
+        /** A Redis Cluster client: as {@link #client(RedisClient)}, with a cluster connection. */
+        public Builder client(RedisClusterClient client) {
+            Objects.requireNonNull(client, "client must not be null");
+            return source("client(RedisClusterClient)", () -> RedisLink.of(client));
+        }
+
+        /**
+         * A connection of yours, opened with {@code io.lettuce.core.codec.ByteArrayCodec} (records are binary); the
+         * store never closes it. Its timeout bounds every operation.
+         */
+        public Builder connection(StatefulRedisConnection<byte[], byte[]> connection) {
+            Objects.requireNonNull(connection, "connection must not be null");
+            return source("connection(StatefulRedisConnection)", () -> RedisLink.of(connection));
+        }
+
+        /** A Redis Cluster connection of yours, opened with {@code ByteArrayCodec}; the store never closes it. */
+        public Builder connection(StatefulRedisClusterConnection<byte[], byte[]> connection) {
+            Objects.requireNonNull(connection, "connection must not be null");
+            return source("connection(StatefulRedisClusterConnection)", () -> RedisLink.of(connection));
+        }
+
+        /**
+         * A Redis URI, such as {@code redis://localhost:6379}, {@code rediss://user:password@host:6380/0} or
+         * {@code redis-sentinel://host:26379/0#mymaster} (Lettuce's URI syntax): the store makes its own client,
+         * and shuts it down on {@link #close()}. Its commands time out after {@link #timeout(Duration)}, or the URI's
+         * own {@code ?timeout=}, else {@link #DEFAULT_TIMEOUT}; connecting too.
+         */
+        public Builder uri(String uri) {
+            Objects.requireNonNull(uri, "uri must not be null");
+            RedisURI parsed;
+            try {
+                parsed = RedisURI.create(uri);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("uri must be a Redis URI such as redis://localhost:6379, but was '"
+                        + redact(uri) + "' (" + e.getMessage() + ")", e);
+            }
+            if (!uri.contains("timeout=")) {
+                parsed.setTimeout(DEFAULT_TIMEOUT);
+            }
+            this.uri = parsed;
+            return source("uri(String)", null);
+        }
+
+        /** How long a command of the client made from {@link #uri(String)} may take; positive. */
+        public Builder timeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout must not be null");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * The prefix of every record's key; default {@link #DEFAULT_KEY_PREFIX}. Keep it to the store: the store
+         * refuses to read what others write there. With Redis Cluster, braces make a hash tag: a prefix such as
+         * {@code {idempotency}:} puts every record in one slot.
+         */
+        public Builder keyPrefix(String keyPrefix) {
+            this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
+            return this;
+        }
+
+        /** The largest serialized result kept, in bytes; default {@link #DEFAULT_MAX_RESULT_BYTES}. */
+        public Builder maxResultBytes(int maxResultBytes) {
+            if (maxResultBytes <= 0 || maxResultBytes > MAX_RESULT_BYTES) {
+                throw new IllegalArgumentException("maxResultBytes must be 1 to " + MAX_RESULT_BYTES + ", but was "
+                        + maxResultBytes);
+            }
+            this.maxResultBytes = maxResultBytes;
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException when none, or more than one, of client, connection and uri was set, or a
+         *                               timeout was set without a uri
+         */
+        public RedisIdempotencyStore build() {
+            if (sourceName == null) {
+                throw new IllegalStateException("one of client, connection or uri must be set: where the records"
+                        + " live, such as uri(\"redis://localhost:6379\")");
+            }
+            if (timeout != null && uri == null) {
+                throw new IllegalStateException("timeout applies to the client made from uri(...) only, but "
+                        + sourceName + " was set: set the timeout on your client's RedisURI instead");
+            }
+            RedisLink link;
+            if (uri != null) {
+                RedisURI own = RedisURI.builder(uri).build();
+                if (timeout != null) {
+                    own.setTimeout(timeout);
+                }
+                ClientResources resources = ClientResources.builder()
+                        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), MAX_RECONNECT_DELAY, 2,
+                                TimeUnit.MILLISECONDS))
+                        .build();
+                RedisClient client = RedisClient.create(resources, own);
+                client.setOptions(ClientOptions.builder()
+                        .socketOptions(SocketOptions.builder().connectTimeout(own.getTimeout()).build())
+                        .build());
+                link = RedisLink.owning(client, resources, own);
+            } else {
+                link = Objects.requireNonNull(source, "source").open();
+            }
+            return new RedisIdempotencyStore(link, keyPrefix, maxResultBytes);
+        }
+
+        private Builder source(String name, @Nullable RedisLinkFactory factory) {
+            if (sourceName != null && !sourceName.equals(name)) {
+                throw new IllegalStateException("set one of client, connection or uri, but " + sourceName
+                        + " was set already and now " + name);
+            }
+            this.sourceName = name;
+            this.source = factory;
+            if (factory != null) {
+                this.uri = null;
+            }
+            return this;
+        }
+    }
+
+    /** Opens the link of a client or connection the application passed. */
+    @FunctionalInterface
+    private interface RedisLinkFactory {
+        RedisLink open();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.idempotency.redis;
+
+import java.util.Locale;
+
+import dev.idempotency.IdempotencyStoreException;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
+
+/**
+ * Turns what Lettuce throws into {@link IdempotencyStoreException}s that name the server (host and port, never a
+ * password), the command, and what to do. Messages carry Redis's error text, never keys or results.
+ */
+final class StoreFailures {
+
+    private final RedisLink link;
+    private final String keyPrefix;
+
+    StoreFailures(RedisLink link, String keyPrefix) {
+        this.link = link;
+        this.keyPrefix = keyPrefix;
+    }
+
+    /**
+     * @param action  what the store was doing, as in "failed to {action}": {@code "claim a record"}
+     * @param command the Redis command that failed: {@code "EVALSHA (claim)"}
+     */
+    IdempotencyStoreException translate(String action, String command, RuntimeException e) {
+        String failed = "Failed to " + action + ": ";
+        String where = link.where();
+        if (e instanceof RedisConnectionException) {
+            return new IdempotencyStoreException(failed + "could not connect to " + where + " (" + message(e)
+                    + "). Check that Redis runs there, the URI (host, port, rediss:// for TLS, user and password)"
+                    + " and the network.", e);
+        }
+        if (e instanceof RedisCommandTimeoutException) {
+            return new IdempotencyStoreException(failed + where + " did not answer " + command + " within "
+                    + link.timeout().toMillis() + " ms (the client's timeout). Check that Redis is up and not"
+                    + " overloaded (SLOWLOG, LATENCY), and the network.", e);
+        }
+        if (e instanceof RedisCommandExecutionException) {
+            String text = message(e);
+            String code = text.split(" ", 2)[0].toUpperCase(Locale.ROOT);
+            String rejected = failed + where + " rejected " + command + " (" + text + "). ";
+            return new IdempotencyStoreException(rejected + switch (code) {
+                case "READONLY" -> "It is a read-only replica: point the store at the primary (or use Sentinel or"
+                        + " the cluster client, which find it).";
+                case "OOM" -> "It reached maxmemory: raise it, or keep fewer or smaller records (ttl,"
+                        + " maxResultBytes). Keep maxmemory-policy at noeviction: an evicted record lets its"
+                        + " duplicates run again.";
+                case "WRONGTYPE" -> "A key under the prefix '" + keyPrefix + "' holds another type of value: another"
+                        + " application writes there. Give the store a keyPrefix of its own.";
+                case "NOAUTH", "WRONGPASS" -> "Check the user and password of the client (in the URI).";
+                case "NOPERM" -> "The user's ACL must allow EVALSHA, EVAL and GET, and in scripts GET, SET, PTTL"
+                        + " and DEL, on the keys ~" + keyPrefix + "*.";
+                case "LOADING" -> "It is loading its data set after a start: retry in a moment.";
+                case "BUSY" -> "It is busy running a long script: see SCRIPT KILL, or wait.";
+                case "CLUSTERDOWN", "MASTERDOWN", "TRYAGAIN" -> "The cluster cannot serve the key now: check its"
+                        + " state (CLUSTER INFO) and retry.";
+                default -> "Check the server's version (Redis 6.2+ or Valkey) and its log.";
+            }, e);
+        }
+        if (e instanceof RedisException && link.isClosed()) {
+            return new IdempotencyStoreException(failed + "the store is closed.", e);
+        }
+        return new IdempotencyStoreException(failed + command + " to " + where + " failed (" + message(e) + "). Check"
+                + " that Redis is up and reachable; the client reconnects by itself.", e);
+    }
+
+    /** A value under the store's prefix that is not a record of its format: another application's, or damaged. */
+    IdempotencyStoreException notARecord(String action, IllegalArgumentException reason) {
+        return new IdempotencyStoreException("Failed to " + action + ": a key under the prefix '" + keyPrefix
+                + "' on " + link.where() + " holds a value that is not an idempotency record (" + reason.getMessage()
+                + "). Another application writes under the store's key prefix: give the store a keyPrefix of its"
+                + " own.", reason);
+    }
+
+    private static String message(Throwable e) {
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+}
