@@ -105,7 +105,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         this.maxResultBytes = builder.maxResultBytes;
         this.configuredDialect = builder.dialect;
         this.transactionalCompletion = builder.transactionalCompletion;
-        this.failures = new StoreFailures(layout, "the DataSource's database");
+        this.failures = new StoreFailures(layout, StoreFailures.whereOf(dataSource));
         this.transactions = transactionalCompletion ? new SpringTransactionJoin(this, dataSource) : null;
     }
 

@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import javax.sql.DataSource;
+
 import org.jspecify.annotations.Nullable;
 
 import dev.idempotency.IdempotencyStoreException;
@@ -61,6 +63,36 @@ final class StoreFailures {
         return product + " at " + (query < 0 ? rest : rest.substring(0, query));
     }
 
+    /**
+     * Where a DataSource points, before any connection tells: from the URL of the pools and drivers that expose one
+     * ({@code getJdbcUrl()} of HikariCP, {@code getUrl()} or {@code getURL()} of the drivers' own DataSources).
+     */
+    static String whereOf(DataSource dataSource) {
+        for (String getter : new String[] {"getJdbcUrl", "getUrl", "getURL"}) {
+            try {
+                Object url = dataSource.getClass().getMethod(getter).invoke(dataSource);
+                if (url instanceof String text && text.startsWith("jdbc:")) {
+                    return describe(productOf(text), text);
+                }
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                // Not this getter: try the next.
+            }
+        }
+        return "the DataSource's database";
+    }
+
+    /** {@code PostgreSQL} for {@code jdbc:postgresql:...}, {@code H2} for {@code jdbc:h2:...}, else the subprotocol. */
+    private static String productOf(String url) {
+        String rest = url.substring(5);
+        int colon = rest.indexOf(':');
+        String subprotocol = colon < 0 ? rest : rest.substring(0, colon);
+        return switch (subprotocol.toLowerCase(Locale.ROOT)) {
+            case "postgresql" -> "PostgreSQL";
+            case "h2" -> "H2";
+            default -> subprotocol;
+        };
+    }
+
     private String table() {
         return "table '" + layout.tableName() + "' in " + where;
     }
@@ -78,7 +110,7 @@ final class StoreFailures {
                     + " idempotency.jdbc.create-table=true; or check the table name and the DataSource's database"
                     + " and schema.", e);
         }
-        if (state.equals("42703") || state.equals("42S22") || e.getErrorCode() == 42122 && isH2(e)) {
+        if (state.equals("42703") || state.equals("42S22")) {
             return new IdempotencyStoreException(start + table() + " lacks a column the store uses" + detail
                     + ". Create the table from the store's schema (JdbcIdempotencyTable.create(store)), or set the"
                     + " store's column names to the table's.", e);
@@ -116,11 +148,8 @@ final class StoreFailures {
     }
 
     private static boolean isMissingTable(SQLException e, String state) {
-        return state.equals("42P01") || state.equals("42S02") || e.getErrorCode() == 42102 && isH2(e);
-    }
-
-    private static boolean isH2(SQLException e) {
-        return e.getClass().getName().startsWith("org.h2.");
+        // H2: 42S02, or 42S04 when the schema has no table at all.
+        return state.equals("42P01") || state.equals("42S02") || state.equals("42S04");
     }
 
     private static String schemaResources() {

@@ -140,13 +140,18 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     /** A HikariCP pool of up to {@code size} connections, closed with the server. */
-    public synchronized HikariDataSource pool(int size) {
+    public HikariDataSource pool(int size) {
+        return pool(size, Duration.ofSeconds(10));
+    }
+
+    /** A pool whose borrowers wait at most {@code connectionTimeout} for a connection, as while the server is down. */
+    public synchronized HikariDataSource pool(int size, Duration connectionTimeout) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl());
         config.setUsername("postgres");
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(0);
-        config.setConnectionTimeout(10_000);
+        config.setConnectionTimeout(connectionTimeout.toMillis());
         config.setPoolName("postgres-" + port + "-" + pools.size());
         HikariDataSource pool = new HikariDataSource(config);
         pools.add(pool);
