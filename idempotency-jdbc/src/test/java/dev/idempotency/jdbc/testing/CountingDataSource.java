@@ -88,6 +88,13 @@ public final class CountingDataSource {
     @SuppressWarnings("unchecked")
     private static <T> T proxy(Class<T> type, Object target, After after) {
         InvocationHandler handler = (proxy, method, args) -> {
+            // A proxy is itself, as a map key (Spring binds transactions to the DataSource) and everywhere else.
+            if (method.getName().equals("equals") && args != null && args.length == 1) {
+                return proxy == args[0];
+            }
+            if (method.getName().equals("hashCode") && (args == null || args.length == 0)) {
+                return System.identityHashCode(proxy);
+            }
             if (method.getName().equals("unwrap") || method.getName().equals("isWrapperFor")) {
                 return method.invoke(target, args);
             }
