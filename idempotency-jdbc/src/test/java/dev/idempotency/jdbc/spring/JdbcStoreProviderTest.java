@@ -20,13 +20,17 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 import org.springframework.core.Ordered;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
+import org.springframework.transaction.annotation.Transactional;
 
 import dev.idempotency.Idempotency;
+import dev.idempotency.IdempotencyStoreException;
+import dev.idempotency.Idempotent;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.spring.EnableIdempotency;
 import dev.idempotency.spring.testing.Contexts;
@@ -119,6 +123,22 @@ class JdbcStoreProviderTest {
         try (AnnotationConfigApplicationContext context = Contexts.start(transactional(), TransactionsOutside.class)) {
             assertThat(((JdbcIdempotencyStore) context.getBean(Idempotency.class).store()).isTransactionalCompletion())
                     .isTrue();
+        }
+    }
+
+    @Test
+    void refusesACallInATransactionOnAnotherDataSourceBeforeItsBodyRuns() {
+        try (AnnotationConfigApplicationContext context = Contexts.start(transactional(), TwoTransactionManagers.class)) {
+            Reports reports = context.getBean(Reports.class);
+
+            assertThatThrownBy(() -> reports.export("r-1"))
+                    .isInstanceOf(IdempotencyStoreException.class)
+                    .hasMessageContaining("runs in a transaction that is not on the DataSource of JdbcIdempotencyStore[")
+                    .hasMessageEndingWith("so its record could not complete in that transaction (transactional"
+                            + " completion). Run the method in a transaction of a transaction manager on the store's"
+                            + " DataSource (DataSourceTransactionManager, or JpaTransactionManager with that"
+                            + " DataSource), or turn transactional completion off for this store.");
+            assertThat(reports.runs()).as("the body did not run").isZero();
         }
     }
 
@@ -234,6 +254,50 @@ class JdbcStoreProviderTest {
         @Bean
         PlatformTransactionManager transactionManager(DataSource dataSource) {
             return new DataSourceTransactionManager(dataSource);
+        }
+    }
+
+    /** Exports in a transaction of the other DataSource's manager: transactional completion cannot join it. */
+    static class Reports {
+
+        private final java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Transactional("otherTransactionManager")
+        @Idempotent(key = "#id")
+        public String export(String id) {
+            return id + " run " + runs.incrementAndGet();
+        }
+
+        int runs() {
+            return runs.get();
+        }
+    }
+
+    @Configuration
+    @EnableTransactionManagement(order = EnableIdempotency.DEFAULT_ORDER - 1)
+    @EnableIdempotency
+    static class TwoTransactionManagers {
+
+        @Bean
+        @Primary
+        DataSource dataSource() {
+            return h2();
+        }
+
+        @Bean
+        @Primary
+        PlatformTransactionManager transactionManager(DataSource dataSource) {
+            return new DataSourceTransactionManager(dataSource);
+        }
+
+        @Bean
+        PlatformTransactionManager otherTransactionManager() {
+            return new DataSourceTransactionManager(h2());
+        }
+
+        @Bean
+        Reports reports() {
+            return new Reports();
         }
     }
 
