@@ -349,8 +349,23 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return known;
     }
 
-    /** Runs {@code work} on a connection of the store's own, committed at once (autocommit, or a commit). */
+    /**
+     * Runs {@code work} on a connection of the store's own, committed at once (autocommit, or a commit). The caller's
+     * interrupt flag is set aside meanwhile and set again after: pools refuse an interrupted thread a connection,
+     * and the completion of a body that returned must not be lost because its thread was interrupted.
+     */
     <T> T withOwnConnection(String action, Work<T> work) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return onOwnConnection(action, work);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private <T> T onOwnConnection(String action, Work<T> work) {
         try (Connection connection = dataSource.getConnection()) {
             Dialected sql = dialected(connection);
             boolean manualCommit = !connection.getAutoCommit();

@@ -75,6 +75,22 @@ class JdbcIdempotencyStorePostgresIntegrationTest extends AbstractIdempotencySto
     }
 
     @Test
+    void claimsAndCompletesForAnInterruptedThreadAndKeepsItsInterruptFlag() {
+        String id = newId();
+        IdempotencyRecord claim = inProgress(id, "owner");
+        IdempotencyRecord done = claim.finish(RecordStatus.COMPLETED, bytes("r"), retainUntil(now()));
+        Thread.currentThread().interrupt();
+        try {
+            assertThat(store.claim(claim, now()).isClaimed()).isTrue();
+            assertThat(store.complete(done)).isTrue();
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(store.find(id)).contains(done);
+    }
+
+    @Test
     void reportsARowThatIsNotARecordAsAStoreFailureNamingTheTable() {
         String id = newId();
         postgres.execute("ALTER TABLE " + table + " DROP CONSTRAINT IF EXISTS " + table + "_status_check");
