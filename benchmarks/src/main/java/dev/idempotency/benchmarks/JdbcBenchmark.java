@@ -53,7 +53,8 @@ import dev.idempotency.jdbc.testing.PostgresServer;
  *       returns the record.</li>
  * </ul>
  *
- * The aux counter {@code storeStatements} counts statements, so statements per call = storeStatements / score.
+ * The aux counter {@code storeRequests} counts statements (a JDBC store's requests; the name is the one
+ * {@code ResultsReport} reads), so statements per call = storeRequests / score.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -147,11 +148,11 @@ public class JdbcBenchmark {
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
     public static class Statements {
-        public long storeStatements;
+        public long storeRequests;
 
         @Setup(Level.Iteration)
         public void start() {
-            storeStatements = 0;
+            storeRequests = 0;
             CURRENT.set(this);
         }
     }
@@ -256,7 +257,7 @@ public class JdbcBenchmark {
                                 if (m.getName().equals("prepareStatement")) {
                                     Statements statements = CURRENT.get();
                                     if (statements != null) {
-                                        statements.storeStatements++;
+                                        statements.storeRequests++;
                                     }
                                 }
                                 return invoke(m, connection, a);
