@@ -1,0 +1,166 @@
+package dev.idempotency.jdbc;
+
+import java.sql.Connection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import javax.sql.DataSource;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.datasource.ConnectionHolder;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+import dev.idempotency.IdempotencyStoreException;
+import dev.idempotency.store.IdempotencyRecord;
+
+/**
+ * Transactional completion through Spring: the transaction that a {@code DataSourceTransactionManager} (or a
+ * {@code JpaTransactionManager} on the same DataSource) bound to the store's DataSource. The completion runs on the
+ * transaction's connection, and a synchronization then
+ *
+ * <ul>
+ *   <li>before commit, refuses to commit when the completion was not written (the lease was taken over, or the
+ *       store failed), so that the transaction's work never commits without its record;</li>
+ *   <li>after commit, runs what waited for the record to be durable (the engine's local cache);</li>
+ *   <li>after a rollback, releases the claim on a connection of its own, so that a retry runs at once.</li>
+ * </ul>
+ */
+final class SpringTransactionJoin implements TransactionJoin {
+
+    private static final Logger log = LoggerFactory.getLogger(SpringTransactionJoin.class);
+
+    private final JdbcIdempotencyStore store;
+    private final DataSource dataSource;
+
+    SpringTransactionJoin(JdbcIdempotencyStore store, DataSource dataSource) {
+        this.store = store;
+        this.dataSource = dataSource;
+    }
+
+    @Override
+    public void checkClaim() {
+        if (TransactionSynchronizationManager.isActualTransactionActive() && !isOnTheStoresDataSource()) {
+            throw elsewhere();
+        }
+    }
+
+    @Override
+    public @Nullable Boolean complete(IdempotencyRecord finished) {
+        if (!TransactionSynchronizationManager.isActualTransactionActive()
+                || !TransactionSynchronizationManager.isSynchronizationActive()) {
+            return null;
+        }
+        if (!isOnTheStoresDataSource()) {
+            throw elsewhere();
+        }
+        Completion completion = completionOf(finished);
+        if (completion == null) {
+            completion = new Completion(finished.id(), finished.claimToken());
+            TransactionSynchronizationManager.registerSynchronization(completion);
+        }
+        completion.written = false;
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        try {
+            boolean done = store.completeOn(connection, finished);
+            completion.written = done;
+            return done;
+        } finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
+    }
+
+    @Override
+    public boolean whenDurable(IdempotencyRecord finished, Runnable action) {
+        Completion completion = completionOf(finished);
+        if (completion == null || !completion.written) {
+            return false;
+        }
+        completion.whenCommitted.add(action);
+        return true;
+    }
+
+    private boolean isOnTheStoresDataSource() {
+        return TransactionSynchronizationManager.getResource(dataSource) instanceof ConnectionHolder;
+    }
+
+    private IdempotencyStoreException elsewhere() {
+        return new IdempotencyStoreException("The call runs in a transaction that is not on the DataSource of "
+                + store + ", so its record could not complete in that transaction (transactional completion). Run"
+                + " the method in a transaction of a transaction manager on the store's DataSource"
+                + " (DataSourceTransactionManager, or JpaTransactionManager with that DataSource), or turn"
+                + " transactional completion off for this store.", null);
+    }
+
+    /** This store's completion of {@code finished} in the current transaction, if it registered one. */
+    private @Nullable Completion completionOf(IdempotencyRecord finished) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            return null;
+        }
+        List<TransactionSynchronization> synchronizations = TransactionSynchronizationManager.getSynchronizations();
+        for (TransactionSynchronization synchronization : synchronizations) {
+            if (synchronization instanceof Completion completion && completion.owner() == this
+                    && completion.id.equals(finished.id()) && completion.claimToken.equals(finished.claimToken())) {
+                return completion;
+            }
+        }
+        return null;
+    }
+
+    /** One record completed in the current transaction: what happens when that transaction ends. */
+    private final class Completion implements TransactionSynchronization {
+
+        final String id;
+        final String claimToken;
+        final List<Runnable> whenCommitted = new CopyOnWriteArrayList<>();
+        volatile boolean written;
+
+        Completion(String id, String claimToken) {
+            this.id = id;
+            this.claimToken = claimToken;
+        }
+
+        SpringTransactionJoin owner() {
+            return SpringTransactionJoin.this;
+        }
+
+        @Override
+        public void beforeCommit(boolean readOnly) {
+            if (!written) {
+                throw new IdempotencyStoreException("The idempotency record " + id + " could not be completed in the"
+                        + " transaction (another call took its key over after the lease ran out, or the store failed;"
+                        + " see the log): the transaction rolls back, so that its work does not commit without its"
+                        + " record. Retry the call; if the lease ran out, raise it above the longest run.", null);
+            }
+        }
+
+        @Override
+        public void afterCommit() {
+            for (Runnable action : whenCommitted) {
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    log.warn("An action after the commit of idempotency record {} failed; ignored", id, e);
+                }
+            }
+        }
+
+        @Override
+        public void afterCompletion(int status) {
+            if (status == STATUS_COMMITTED) {
+                return;
+            }
+            whenCommitted.clear();
+            try {
+                // The rollback undid the completion: the claim stands again. Release it, so a retry runs at once.
+                store.release(id, claimToken);
+            } catch (RuntimeException e) {
+                log.warn("The transaction that completed idempotency record {} rolled back, and the claim could not be"
+                        + " released: a retry runs once its lease ends", id, e);
+            }
+        }
+    }
+}

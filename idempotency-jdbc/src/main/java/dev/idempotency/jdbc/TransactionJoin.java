@@ -1,0 +1,29 @@
+package dev.idempotency.jdbc;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.idempotency.store.IdempotencyRecord;
+
+/**
+ * How completions meet the caller's transaction, for a store with transactional completion. The one implementation
+ * finds the transaction through Spring's transaction synchronization ({@link SpringTransactionJoin}); it is loaded
+ * only for such a store, so that the store needs no Spring otherwise.
+ */
+interface TransactionJoin {
+
+    /**
+     * Before a claim: refuses a call that runs in a transaction the completion could not join (one on another
+     * resource), since its record would then commit before, and apart from, the transaction's work.
+     */
+    void checkClaim();
+
+    /**
+     * Completes {@code finished} on the connection of the caller's transaction on the store's DataSource.
+     *
+     * @return whether it was completed, or {@code null} when no transaction runs, so the store completes on its own
+     */
+    @Nullable Boolean complete(IdempotencyRecord finished);
+
+    /** Defers {@code action} until the transaction that completed {@code finished} commits; false when none did. */
+    boolean whenDurable(IdempotencyRecord finished, Runnable action);
+}
