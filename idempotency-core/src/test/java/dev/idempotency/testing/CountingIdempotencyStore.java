@@ -50,6 +50,12 @@ public final class CountingIdempotencyStore implements IdempotencyStore {
         return delegate.maxResultBytes();
     }
 
+    /** Forwarded, so that a transactional store keeps deciding when its completions may be cached. */
+    @Override
+    public void whenDurable(IdempotencyRecord finished, Runnable action) {
+        delegate.whenDurable(finished, action);
+    }
+
     public int claims() {
         return claims.get();
     }

@@ -130,6 +130,12 @@ public final class FaultInjectingIdempotencyStore implements IdempotencyStore {
         return delegate.maxResultBytes();
     }
 
+    /** Forwarded, so that a transactional store keeps deciding when its completions may be cached. */
+    @Override
+    public void whenDurable(IdempotencyRecord finished, Runnable action) {
+        delegate.whenDurable(finished, action);
+    }
+
     private <R> R run(Operation operation, Supplier<R> call) {
         if (!latency.isZero()) {
             try {

@@ -62,4 +62,10 @@ public final class InterruptSensitiveStore implements IdempotencyStore {
     public int maxResultBytes() {
         return delegate.maxResultBytes();
     }
+
+    /** Forwarded, so that a transactional store keeps deciding when its completions may be cached. */
+    @Override
+    public void whenDurable(IdempotencyRecord finished, Runnable action) {
+        delegate.whenDurable(finished, action);
+    }
 }

@@ -46,4 +46,10 @@ public final class LostResponseStore implements IdempotencyStore {
     public int maxResultBytes() {
         return delegate.maxResultBytes();
     }
+
+    /** Forwarded, so that a transactional store keeps deciding when its completions may be cached. */
+    @Override
+    public void whenDurable(IdempotencyRecord finished, Runnable action) {
+        delegate.whenDurable(finished, action);
+    }
 }

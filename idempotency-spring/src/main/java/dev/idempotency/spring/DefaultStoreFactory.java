@@ -25,11 +25,13 @@ final class DefaultStoreFactory implements DisposableBean {
 
     private final BeanFactory beanFactory;
     private final ClassLoader classLoader;
+    private final int adviceOrder;
     private final List<AutoCloseable> opened = new CopyOnWriteArrayList<>();
 
-    DefaultStoreFactory(BeanFactory beanFactory, ClassLoader classLoader) {
+    DefaultStoreFactory(BeanFactory beanFactory, ClassLoader classLoader, int adviceOrder) {
         this.beanFactory = beanFactory;
         this.classLoader = classLoader;
+        this.adviceOrder = adviceOrder;
     }
 
     IdempotencyStore create(IdempotencyProperties properties, PropertyResolver environment) {
@@ -45,7 +47,8 @@ final class DefaultStoreFactory implements DisposableBean {
                             + ". Other types come from their store modules: add the module's dependency"
                             + " (dev.idempotency:idempotency-" + type + "), or define an IdempotencyStore bean");
         }
-        return provider.create(new IdempotencyStoreProviderContext(type, environment, beanFactory, opened::add));
+        return provider.create(new IdempotencyStoreProviderContext(type, environment, beanFactory, opened::add,
+                adviceOrder));
     }
 
     /** The providers on the class path, by type; two modules claiming one type is a mistake worth stopping at. */

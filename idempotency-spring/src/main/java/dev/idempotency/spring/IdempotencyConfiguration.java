@@ -79,7 +79,7 @@ public class IdempotencyConfiguration implements ImportAware {
     DefaultStoreFactory idempotencyDefaultStoreFactory(ConfigurableListableBeanFactory beanFactory) {
         ClassLoader classLoader = beanFactory.getBeanClassLoader();
         return new DefaultStoreFactory(beanFactory,
-                classLoader != null ? classLoader : IdempotencyConfiguration.class.getClassLoader());
+                classLoader != null ? classLoader : IdempotencyConfiguration.class.getClassLoader(), order);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanFactory;
@@ -22,6 +23,8 @@ import dev.idempotency.internal.DurationParser;
  */
 public final class IdempotencyStoreProviderContext {
 
+    /** The user and password part of a URI, which an error message must not repeat. */
+    private static final Pattern USER_INFO = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@");
     private static final String DURATION = "a positive duration such as 500ms, 30s, 10m, 24h, 7d, or ISO-8601"
             + " such as PT10M";
 
@@ -29,13 +32,15 @@ public final class IdempotencyStoreProviderContext {
     private final PropertyResolver properties;
     private final BeanFactory beanFactory;
     private final Consumer<AutoCloseable> closer;
+    private final int adviceOrder;
 
     IdempotencyStoreProviderContext(String type, PropertyResolver properties, BeanFactory beanFactory,
-            Consumer<AutoCloseable> closer) {
+            Consumer<AutoCloseable> closer, int adviceOrder) {
         this.type = type;
         this.properties = properties;
         this.beanFactory = beanFactory;
         this.closer = closer;
+        this.adviceOrder = adviceOrder;
     }
 
     /** The store type that was asked for, as {@code idempotency.store.type} gave it, in lower case. */
@@ -51,6 +56,14 @@ public final class IdempotencyStoreProviderContext {
     /** The application's beans of {@code type}, such as its own client for the store. */
     public <T> ObjectProvider<T> beans(Class<T> type) {
         return beanFactory.getBeanProvider(Objects.requireNonNull(type, "type must not be null"));
+    }
+
+    /**
+     * The order of the advice around {@code @Idempotent} methods ({@link EnableIdempotency#order()}), for a store
+     * whose guarantees depend on running inside or outside other advice, such as a transaction's.
+     */
+    public int adviceOrder() {
+        return adviceOrder;
     }
 
     /** Closes {@code resource} (a client the provider made) when the application context closes. */
@@ -111,16 +124,24 @@ public final class IdempotencyStoreProviderContext {
         return value == null ? defaultValue : value;
     }
 
-    /** An absolute URI; {@code example} shows the expected form in the error message. Null when not set. */
+    /**
+     * An absolute URI; {@code example} shows the expected form in the error message, which masks a password the
+     * value may hold ({@code redis://****@host}). Null when not set.
+     */
     public @Nullable URI uri(String property, String example) {
-        return read(property, "a URI such as " + example, text -> {
-            try {
-                URI uri = new URI(text);
-                return uri.isAbsolute() ? uri : null;
-            } catch (URISyntaxException e) {
-                return null;
+        String raw = properties.getProperty(Objects.requireNonNull(property, "property must not be null"));
+        if (raw == null || raw.isBlank()) {
+            return null;
+        }
+        try {
+            URI uri = new URI(raw.trim());
+            if (uri.isAbsolute()) {
+                return uri;
             }
-        });
+        } catch (URISyntaxException e) {
+            // refused below
+        }
+        throw invalid(property, USER_INFO.matcher(raw.trim()).replaceFirst("$1****@"), "a URI such as " + example);
     }
 
     /**

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -94,6 +96,32 @@ class IdempotencyStoreProviderTest {
     }
 
     @Test
+    void neverRepeatsThePasswordOfAUriItCannotUse() {
+        Map<String, Object> properties = Map.of("idempotency.store.type", "notebook",
+                "idempotency.notebook.name", "orders", "idempotency.notebook.uri", "notebook://admin:s3cret@host:1/ x");
+        assertThatThrownBy(() -> Contexts.start(properties, AppConfig.class))
+                .hasRootCauseMessage("Invalid value 'notebook://****@host:1/ x' for property idempotency.notebook.uri:"
+                        + " expected a URI such as notebook://host:1234")
+                .satisfies(e -> assertThat(stackTraceOf(e)).doesNotContain("s3cret"));
+    }
+
+    @Test
+    void givesTheProviderTheOrderOfTheIdempotencyAdvice() {
+        Map<String, Object> properties = Map.of("idempotency.store.type", "notebook",
+                "idempotency.notebook.name", "orders");
+        try (AnnotationConfigApplicationContext context = Contexts.start(properties, AppConfig.class)) {
+            assertThat(((NotebookStore) context.getBean(Idempotency.class).store()).adviceOrder)
+                    .isEqualTo(EnableIdempotency.DEFAULT_ORDER);
+        }
+    }
+
+    private static String stackTraceOf(Throwable failure) {
+        StringWriter trace = new StringWriter();
+        failure.printStackTrace(new PrintWriter(trace));
+        return trace.toString();
+    }
+
+    @Test
     void failsStartupForATypeThatNoModuleOnTheClassPathProvides() {
         assertThatThrownBy(() -> Contexts.start(Map.of("idempotency.store.type", "redis"), AppConfig.class))
                 .hasRootCauseMessage("Invalid value 'redis' for property idempotency.store.type: expected memory or"
@@ -134,8 +162,10 @@ class IdempotencyStoreProviderTest {
         public IdempotencyStore create(IdempotencyStoreProviderContext context) {
             String name = context.beans(NotebookName.class).getIfAvailable(
                     () -> new NotebookName(context.requiredText("idempotency.notebook.name"))).value();
+            context.uri("idempotency.notebook.uri", "notebook://host:1234");
             NotebookStore store = new NotebookStore(name,
                     context.positiveInt("idempotency.notebook.max-result-bytes", Integer.MAX_VALUE));
+            store.adviceOrder = context.adviceOrder();
             context.closeOnShutdown(store);
             return store;
         }
@@ -165,6 +195,7 @@ class IdempotencyStoreProviderTest {
         private final int maxResultBytes;
         private final AtomicInteger claims = new AtomicInteger();
         private volatile boolean closed;
+        private volatile int adviceOrder;
 
         NotebookStore(String name, int maxResultBytes) {
             this.name = name;

@@ -28,6 +28,8 @@ final class PurgeSchedule implements AutoCloseable {
     private final Clock clock;
     private final Duration interval;
     private final ScheduledExecutorService executor;
+    /** The executor's one thread, joined at close: a terminated executor's thread may still be on its way out. */
+    private volatile Thread thread;
 
     private PurgeSchedule(JdbcIdempotencyStore store, Duration interval, int batchSize, Clock clock) {
         this.store = store;
@@ -35,9 +37,10 @@ final class PurgeSchedule implements AutoCloseable {
         this.batchSize = batchSize;
         this.clock = clock;
         this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "idempotency-jdbc-purge");
-            thread.setDaemon(true);
-            return thread;
+            Thread made = new Thread(runnable, "idempotency-jdbc-purge");
+            made.setDaemon(true);
+            thread = made;
+            return made;
         });
     }
 
@@ -71,8 +74,14 @@ final class PurgeSchedule implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         executor.shutdownNow();
-        if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+        Thread worker = thread;
+        if (!executor.awaitTermination(10, TimeUnit.SECONDS) || worker != null && !join(worker)) {
             log.warn("The idempotency purge thread did not stop within 10 s");
         }
+    }
+
+    private static boolean join(Thread worker) throws InterruptedException {
+        worker.join(10_000);
+        return !worker.isAlive();
     }
 }

@@ -24,8 +24,6 @@ import dev.idempotency.spring.IdempotencyStoreProviderContext;
 final class TransactionalCompletionCheck {
 
     static final String PROPERTY = JdbcStoreProvider.TRANSACTIONAL_COMPLETION + "=true";
-    /** The aspect of the Spring module; package-private there, so it is found by name and read as {@link Ordered}. */
-    private static final String IDEMPOTENCY_ASPECT = "dev.idempotency.spring.IdempotencyAspect";
 
     private TransactionalCompletionCheck() {
     }
@@ -68,15 +66,12 @@ final class TransactionalCompletionCheck {
     private static void verifyAdviceOrder(IdempotencyStoreProviderContext context) {
         List<Integer> transactionOrders = context.beans(BeanFactoryTransactionAttributeSourceAdvisor.class).stream()
                 .map(Ordered::getOrder).toList();
-        List<Integer> idempotencyOrders = context.beans(Ordered.class)
-                .stream(type -> type.getName().equals(IDEMPOTENCY_ASPECT)).map(Ordered::getOrder).toList();
-        if (transactionOrders.isEmpty() || idempotencyOrders.isEmpty()) {
-            // No @Transactional advice (transactions come from TransactionTemplate, which wraps the call), or no
-            // aspect: nothing to order.
+        if (transactionOrders.isEmpty()) {
+            // No @Transactional advice (transactions come from TransactionTemplate, which wraps the call).
             return;
         }
         int transactions = transactionOrders.stream().mapToInt(Integer::intValue).max().getAsInt();
-        int idempotency = idempotencyOrders.get(0);
+        int idempotency = context.adviceOrder();
         if (idempotency <= transactions) {
             throw new IllegalStateException(PROPERTY + " needs the idempotency advice inside the @Transactional"
                     + " advice, so that a completion runs in the method's transaction, but idempotency's order is "
