@@ -82,10 +82,10 @@ public final class DynamoDbIdempotencyTable {
             throw failures.translate("create the table", "CreateTable", e);
         }
         checkKeySchema(awaitActive(client, layout, failures), layout, failures);
-        enableTimeToLive(client, layout, failures);
+        String timeToLive = enableTimeToLive(client, layout, failures);
         if (created) {
-            log.info("Created DynamoDB table '{}' at {} for idempotency records: key {}, TTL on '{}'",
-                    layout.tableName(), failures.where(), layout.describeKeySchema(), layout.expirationAttribute());
+            log.info("Created DynamoDB table '{}' at {} for idempotency records: key {}, {}",
+                    layout.tableName(), failures.where(), layout.describeKeySchema(), timeToLive);
         }
         return created;
     }
@@ -135,14 +135,14 @@ public final class DynamoDbIdempotencyTable {
         }
     }
 
-    private static void enableTimeToLive(DynamoDbClient client, TableLayout layout, StoreFailures failures) {
+    /** Enables TTL on the expiration attribute where it is off; says, for the log, what TTL the table has now. */
+    private static String enableTimeToLive(DynamoDbClient client, TableLayout layout, StoreFailures failures) {
         String attribute = layout.expirationAttribute();
         TimeToLiveDescription current;
         try {
             current = client.describeTimeToLive(b -> b.tableName(layout.tableName())).timeToLiveDescription();
         } catch (SdkException e) {
-            warnOrThrowTimeToLive(e, "DescribeTimeToLive", layout, failures);
-            return;
+            return warnOrThrowTimeToLive(e, "DescribeTimeToLive", layout, failures);
         }
         TimeToLiveStatus status = current == null ? null : current.timeToLiveStatus();
         if (status == TimeToLiveStatus.ENABLED || status == TimeToLiveStatus.ENABLING) {
@@ -151,19 +151,21 @@ public final class DynamoDbIdempotencyTable {
                         + " '{}', so expired idempotency records are never deleted. They still expire correctly;"
                         + " point TTL at '{}' to keep the table small.", layout.tableName(), failures.where(),
                         current.attributeName(), attribute, attribute);
+                return "TTL on '" + current.attributeName() + "', not on '" + attribute + "'";
             }
-            return;
+            return "TTL on '" + attribute + "'";
         }
         try {
             client.updateTimeToLive(b -> b.tableName(layout.tableName())
                     .timeToLiveSpecification(s -> s.attributeName(attribute).enabled(true)));
         } catch (SdkException e) {
-            warnOrThrowTimeToLive(e, "UpdateTimeToLive", layout, failures);
+            return warnOrThrowTimeToLive(e, "UpdateTimeToLive", layout, failures);
         }
+        return "TTL on '" + attribute + "'";
     }
 
     /** An endpoint without TTL (dynalite) is logged and tolerated; any other failure is the caller's to fix. */
-    private static void warnOrThrowTimeToLive(SdkException e, String operation, TableLayout layout,
+    private static String warnOrThrowTimeToLive(SdkException e, String operation, TableLayout layout,
             StoreFailures failures) {
         if (!(e instanceof DynamoDbException service) || service.awsErrorDetails() == null
                 || !"UnknownOperationException".equals(service.awsErrorDetails().errorCode())) {
@@ -173,5 +175,6 @@ public final class DynamoDbIdempotencyTable {
                 + " idempotency records stay until something deletes them. They still expire correctly; enable TTL"
                 + " on attribute '{}' where the endpoint supports it.", failures.where(), operation,
                 layout.tableName(), layout.expirationAttribute());
+        return "no TTL (the endpoint does not support it)";
     }
 }

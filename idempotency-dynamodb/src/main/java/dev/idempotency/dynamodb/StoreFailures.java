@@ -81,6 +81,13 @@ final class StoreFailures {
             return new IdempotencyStoreException("Failed to " + action + ": " + table + " rejected " + operation
                     + " (" + code + message + ")." + hint, e);
         }
+        if (e instanceof SdkClientException && String.valueOf(e.getMessage()).startsWith("Unable to load credentials")) {
+            return new IdempotencyStoreException("Failed to " + action + ": found no AWS credentials to sign "
+                    + operation + " to " + table + " (" + e.getMessage() + "). Give the DynamoDbClient a credentials"
+                    + " provider, or set credentials the AWS SDK's way (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a"
+                    + " profile, an instance role); a local emulator takes any, such as -Daws.accessKeyId=dummy"
+                    + " -Daws.secretAccessKey=dummy.", e);
+        }
         if (e instanceof SdkClientException) {
             return new IdempotencyStoreException("Failed to " + action + ": could not send " + operation + " to "
                     + table + " (" + e.getMessage() + "). Check the endpoint or region, the network, and the"

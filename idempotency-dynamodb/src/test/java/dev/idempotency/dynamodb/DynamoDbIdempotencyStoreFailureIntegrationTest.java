@@ -21,6 +21,9 @@ import dev.idempotency.dynamodb.testing.TestDynamoDb;
 import dev.idempotency.store.IdempotencyRecord;
 import dev.idempotency.store.RecordStatus;
 
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
 /** Failures a live server produces: a missing table, a table of another shape, a result above the item limit. */
 @ExtendWith(DynaliteExtension.class)
 class DynamoDbIdempotencyStoreFailureIntegrationTest {
@@ -54,6 +57,28 @@ class DynamoDbIdempotencyStoreFailureIntegrationTest {
                 .hasMessage("Failed to release a record: " + expected);
         assertThatThrownBy(() -> store.find(claim.id()))
                 .hasMessage("Failed to read a record: " + expected);
+    }
+
+    /** The default provider chain, finding nothing, throws just this; a local emulator user meets it first. */
+    @Test
+    void saysHowToGiveCredentialsWhenTheClientHasNone() {
+        DynamoDbClient noCredentials = dynamoDb.clientBuilder().credentialsProvider(() -> {
+            throw SdkClientException.create("Unable to load credentials from any of the providers in the chain"
+                    + " AwsCredentialsProviderChain(credentialsProviders=[SystemPropertyCredentialsProvider()])");
+        }).build();
+        DynamoDbIdempotencyStore store = DynamoDbIdempotencyStore.builder().client(noCredentials).tableName(table)
+                .build();
+
+        assertThatThrownBy(() -> operation(store).execute("k-1", this::body))
+                .isInstanceOf(IdempotencyStoreException.class)
+                .hasMessageContaining("Failed to claim a record: found no AWS credentials to sign PutItem to DynamoDB table '"
+                        + table + "' at endpoint " + dynamoDb.endpoint() + " (Unable to load credentials from any of"
+                        + " the providers in the chain")
+                .hasMessageEndingWith("Give the DynamoDbClient a credentials provider, or set credentials the AWS SDK's"
+                        + " way (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, an instance role); a local"
+                        + " emulator takes any, such as -Daws.accessKeyId=dummy -Daws.secretAccessKey=dummy.");
+        assertThat(runs).hasValue(0);
+        noCredentials.close();
     }
 
     @Test

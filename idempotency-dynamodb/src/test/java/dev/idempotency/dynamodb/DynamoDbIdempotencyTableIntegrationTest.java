@@ -86,8 +86,12 @@ class DynamoDbIdempotencyTableIntegrationTest {
             assertThat(warned).as("warned that dynalite has no TTL:%n%s", log).isTrue();
         }
         if (warned) {
-            assertThat(log).contains("enable TTL on attribute 'expires_at'");
+            assertThat(log).contains("enable TTL on attribute 'expires_at'")
+                    .as("the INFO line says one true thing: no TTL, not 'TTL on'")
+                    .contains("key id (S, HASH), no TTL (the endpoint does not support it)")
+                    .doesNotContain("TTL on 'expires_at'");
         } else {
+            assertThat(log).contains("key id (S, HASH), TTL on 'expires_at'");
             TimeToLiveDescription ttl = dynamoDb.client()
                     .describeTimeToLive(b -> b.tableName(store.tableName())).timeToLiveDescription();
             assertThat(ttl.timeToLiveStatus()).isIn(TimeToLiveStatus.ENABLED, TimeToLiveStatus.ENABLING);

@@ -9,6 +9,7 @@ import dev.idempotency.spring.IdempotencyStoreProvider;
 import dev.idempotency.spring.IdempotencyStoreProviderContext;
 import dev.idempotency.store.IdempotencyStore;
 
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
@@ -78,6 +79,14 @@ public final class DynamoDbStoreProvider implements IdempotencyStoreProvider {
         if (endpoint != null) {
             builder.endpointOverride(endpoint);
         }
-        return builder.build();
+        try {
+            return builder.build();
+        } catch (SdkClientException e) {
+            if (region == null && String.valueOf(e.getMessage()).startsWith("Unable to load region")) {
+                throw new IllegalStateException("No AWS region for the DynamoDB store: set " + REGION + " (such as"
+                        + " eu-west-1), or AWS_REGION, or define a DynamoDbClient bean (" + e.getMessage() + ")", e);
+            }
+            throw e;
+        }
     }
 }
