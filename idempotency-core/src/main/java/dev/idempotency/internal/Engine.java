@@ -167,6 +167,7 @@ public final class Engine {
             if (cached.record().fingerprint().equals(call.fingerprint)) {
                 Object shared = cached.sharedValue(op.resultType());
                 if (shared != LocalCache.NOT_DECODED) {
+                    debug("Replayed from the local cache", call);
                     notify(() -> listener.onReplayed(call.event(), ReplaySource.LOCAL_CACHE));
                     return Start.replayed(call, shared);
                 }
@@ -185,6 +186,7 @@ public final class Engine {
                 return Start.UNPROTECTED;
             }
             if (result.isClaimed()) {
+                debug("Claimed", call);
                 return new Start(call, claim, null);
             }
             IdempotencyRecord existing = result.existing();
@@ -311,6 +313,7 @@ public final class Engine {
                     reason.getMessage());
             notify(() -> listener.onResultNotKept(call.event(), reason));
         }
+        debug("Completed", call);
         notify(() -> listener.onExecuted(call.event()));
     }
 
@@ -322,6 +325,7 @@ public final class Engine {
                 IdempotencyRecord done =
                         claim.finish(RecordStatus.FAILED, kept, retainUntil(clock.instant(), call.op.ttl()));
                 if (finish(call, done, settle)) {
+                    debug("Kept the final exception " + failure.getClass().getName() + " of", call);
                     notify(() -> listener.onFailureKept(call.event(), failure));
                 }
                 return;
@@ -376,6 +380,7 @@ public final class Engine {
             failure = e;
         }
         if (Boolean.TRUE.equals(released) || isReleased(claim, settle)) {
+            debug("Released, after the body threw " + bodyFailure.getClass().getName() + ",", call);
             notify(() -> listener.onReleased(call.event(), bodyFailure));
         } else if (failure == null) {
             leaseLost(call);
@@ -479,6 +484,7 @@ public final class Engine {
     private <T> T replay(Call call, IdempotencyRecord record, ReplaySource source) {
         OperationSpec op = call.op;
         if (!record.fingerprint().equals(call.fingerprint)) {
+            debug("Refused another payload for", call);
             notify(() -> listener.onPayloadMismatch(call.event()));
             throw new IdempotencyPayloadMismatchException(op.namespace(), call.id, record.status(),
                     "The idempotency key of " + op.description() + " (namespace " + op.namespace() + ", record "
@@ -497,7 +503,8 @@ public final class Engine {
                         + " expires at " + record.expiresAt() + ", or delete it from the store to let the key run.",
                         e.getCause());
             }
-            notify(() -> listener.onReplayed(call.event(), source));
+            debug(source == ReplaySource.STORE ? "Replayed from the store" : "Replayed from the local cache", call);
+        notify(() -> listener.onReplayed(call.event(), source));
             throw Engine.<RuntimeException>sneaky(rebuilt);
         }
         if (result == null) {
@@ -520,6 +527,7 @@ public final class Engine {
         if (source == ReplaySource.STORE && cache != null) {
             cache.put(record, op.shareableType(), value, clock.instant());
         }
+        debug(source == ReplaySource.STORE ? "Replayed from the store" : "Replayed from the local cache", call);
         notify(() -> listener.onReplayed(call.event(), source));
         return (T) value;
     }
@@ -528,6 +536,7 @@ public final class Engine {
         Instant leaseEnd = running.leaseExpiresAt();
         Duration left = leaseEnd == null ? Duration.ZERO : Duration.between(now, leaseEnd);
         Duration timeLeft = left.isNegative() ? Duration.ZERO : left;
+        debug("Rejected, while another call runs,", call);
         notify(() -> listener.onRejectedInProgress(call.event(), timeLeft));
         return new IdempotencyInProgressException(call.op.namespace(), call.id, timeLeft, "Another call of "
                 + call.op.description() + " with the same key (record " + call.id + ") is still running; its lease"
@@ -540,6 +549,13 @@ public final class Engine {
                         + ": " + cause.getMessage(), cause);
         notify(() -> listener.onStoreFailure(call.event(), failure));
         return failure;
+    }
+
+    /** One DEBUG line per step of a call, naming the record by its hash, never the key. */
+    private static void debug(String step, Call call) {
+        if (log.isDebugEnabled()) {
+            log.debug("{} {} (record {})", step, call.op.description(), call.id);
+        }
     }
 
     private void notify(Runnable notification) {

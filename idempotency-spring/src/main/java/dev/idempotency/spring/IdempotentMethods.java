@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactoryUtils;
@@ -44,6 +46,8 @@ import dev.idempotency.key.KeyStrategy;
  * call.
  */
 final class IdempotentMethods implements SmartInitializingSingleton {
+
+    private static final Logger log = LoggerFactory.getLogger(IdempotentMethods.class);
 
     private final Supplier<Idempotency> idempotency;
     private final ConfigurableListableBeanFactory beanFactory;
@@ -78,6 +82,7 @@ final class IdempotentMethods implements SmartInitializingSingleton {
     @Override
     public void afterSingletonsInstantiated() {
         Set<Class<?>> checked = new HashSet<>();
+        int annotatedMethods = 0;
         for (String name : beanFactory.getBeanDefinitionNames()) {
             if (beanFactory.getBeanDefinition(name).isAbstract()) {
                 continue;
@@ -88,6 +93,7 @@ final class IdempotentMethods implements SmartInitializingSingleton {
                 continue;
             }
             for (Method method : annotatedMethods(targetClass)) {
+                annotatedMethods++;
                 try {
                     get(method, targetClass);
                 } catch (IllegalArgumentException e) {
@@ -96,6 +102,11 @@ final class IdempotentMethods implements SmartInitializingSingleton {
                 }
             }
         }
+        // One line, so that an operator sees what protects the application (the store's description names its
+        // table or server, never credentials); nothing is logged at INFO per call.
+        Idempotency engine = idempotency.get();
+        log.info("Idempotency: {} @Idempotent method{} on {}, with {}", annotatedMethods,
+                annotatedMethods == 1 ? "" : "s", engine.store(), engine.config());
     }
 
     /** The class behind a bean's proxy, without creating a bean that does not exist yet. */
