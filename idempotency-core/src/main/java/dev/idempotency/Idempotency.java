@@ -66,7 +66,7 @@ public final class Idempotency {
             case 1 -> b.listeners.get(0);
             default -> IdempotencyListener.composite(b.listeners);
         };
-        this.engine = new Engine(store, config, serializer, listener, canonicalBase);
+        this.engine = new Engine(store, config, serializer, listener, b.observer, canonicalBase);
     }
 
     /** An instance on a new in-memory store with every default. */
@@ -223,6 +223,7 @@ public final class Idempotency {
         private IdempotencyConfig config = IdempotencyConfig.defaults();
         private ResultSerializer serializer = JacksonResultSerializer.create();
         private final List<IdempotencyListener> listeners = new ArrayList<>();
+        private IdempotencyObserver observer = IdempotencyObserver.NO_OP;
         private final Map<String, KeyStrategy> keyStrategies = new LinkedHashMap<>();
         private KeyStrategy defaultKeyStrategy = KeyStrategy.defaultStrategy();
 
@@ -250,6 +251,12 @@ public final class Idempotency {
         /** Adds a listener told about every call's outcome; none by default. */
         public Builder listener(IdempotencyListener listener) {
             this.listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            return this;
+        }
+
+        /** Observes each call from start to outcome (tracing); none by default. */
+        public Builder observer(IdempotencyObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer must not be null");
             return this;
         }
 

@@ -55,6 +55,13 @@ public interface IdempotencyListener {
     default void onStoreFailure(IdempotencyEvent event, IdempotencyStoreException failure) {
     }
 
+    /**
+     * The engine sent one request to the store (each retry is one more), which took {@code duration} and failed
+     * when {@code failed}: for timers of the store. Called on the thread that sent it; keep it cheap.
+     */
+    default void onStoreRequest(String namespace, StoreOperation operation, Duration duration, boolean failed) {
+    }
+
     /** A listener that tells each of {@code listeners} in turn. */
     static IdempotencyListener composite(List<? extends IdempotencyListener> listeners) {
         List<IdempotencyListener> copy = List.copyOf(listeners);
@@ -102,6 +109,11 @@ public interface IdempotencyListener {
             @Override
             public void onStoreFailure(IdempotencyEvent event, IdempotencyStoreException failure) {
                 copy.forEach(l -> l.onStoreFailure(event, failure));
+            }
+
+            @Override
+            public void onStoreRequest(String namespace, StoreOperation operation, Duration duration, boolean failed) {
+                copy.forEach(l -> l.onStoreRequest(namespace, operation, duration, failed));
             }
         };
     }

@@ -19,11 +19,14 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.idempotency.CallOutcome;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyEvent;
 import dev.idempotency.IdempotencyInProgressException;
 import dev.idempotency.IdempotencyKeyException;
 import dev.idempotency.IdempotencyListener;
+import dev.idempotency.IdempotencyObserver;
+import dev.idempotency.IdempotencyObserver.ObservedCall;
 import dev.idempotency.IdempotencyPayloadMismatchException;
 import dev.idempotency.IdempotencyReplayException;
 import dev.idempotency.IdempotencyStoreException;
@@ -32,6 +35,7 @@ import dev.idempotency.InProgressPolicy;
 import dev.idempotency.MissingKeyPolicy;
 import dev.idempotency.ReplaySource;
 import dev.idempotency.StoreFailurePolicy;
+import dev.idempotency.StoreOperation;
 import dev.idempotency.serialization.ResultSerializer;
 import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.IdempotencyRecord;
@@ -62,17 +66,20 @@ public final class Engine {
     private final IdempotencyConfig config;
     private final ResultSerializer serializer;
     private final IdempotencyListener listener;
+    private final IdempotencyObserver observer;
     private final Clock clock;
     private final CanonicalForm canonical;
     private final FailureCodec failures;
     private final @Nullable LocalCache cache;
 
     public Engine(IdempotencyStore store, IdempotencyConfig config, ResultSerializer serializer,
-            IdempotencyListener listener, tools.jackson.databind.ObjectMapper canonicalBase) {
+            IdempotencyListener listener, IdempotencyObserver observer,
+            tools.jackson.databind.ObjectMapper canonicalBase) {
         this.store = store;
         this.config = config;
         this.serializer = serializer;
         this.listener = listener;
+        this.observer = observer;
         this.clock = config.clock();
         this.canonical = new CanonicalForm(canonicalBase);
         this.failures = new FailureCodec(canonical.mapper());
@@ -83,19 +90,37 @@ public final class Engine {
     @SuppressWarnings("unchecked")
     public <T, E extends Throwable> T execute(OperationSpec op, @Nullable Object key, @Nullable Object payload,
             IdempotentSupplier<? extends T, E> body) throws E {
-        Start start = start(op, key, payload);
-        if (start.claim == null) {
-            return start.call == null ? body.get() : (T) start.replayed;
-        }
-        T value;
+        ObservedCall observed = observe(op);
+        CallOutcome outcome = CallOutcome.ERROR;
+        Throwable failure = null;
         try {
-            value = body.get();
-        } catch (Throwable failure) {
-            settleFailure(start.call, start.claim, failure);
-            throw failure;
+            Start start;
+            try {
+                start = start(op, key, payload);
+            } catch (Throwable refused) {
+                outcome = refusal(op, refused);
+                throw refused;
+            }
+            if (start.claim == null) {
+                outcome = start.outcome();
+                return start.call == null ? body.get() : (T) start.replayed;
+            }
+            T value;
+            try {
+                value = body.get();
+            } catch (Throwable bodyFailure) {
+                outcome = settleFailure(start.call, start.claim, bodyFailure);
+                throw bodyFailure;
+            }
+            settleSuccess(start.call, start.claim, value);
+            outcome = CallOutcome.EXECUTED;
+            return value;
+        } catch (Throwable thrown) {
+            failure = thrown;
+            throw thrown;
+        } finally {
+            end(observed, outcome, failure);
         }
-        settleSuccess(start.call, start.claim, value);
-        return value;
     }
 
     /**
@@ -108,18 +133,31 @@ public final class Engine {
     public <T, E extends Throwable> CompletableFuture<T> executeAsync(OperationSpec op, @Nullable Object key,
             @Nullable Object payload, IdempotentSupplier<? extends @Nullable CompletionStage<? extends T>, E> body)
             throws E {
+        ObservedCall observed = observe(op);
         Start start;
         try {
             start = start(op, key, payload);
-        } catch (Exception e) {
-            // A replayed final exception may be checked: it arrives in the future, like every other outcome.
-            return CompletableFuture.failedFuture(e);
+        } catch (Throwable refused) {
+            end(observed, refusal(op, refused), refused);
+            if (refused instanceof Exception exception) {
+                // A replayed final exception may be checked: it arrives in the future, like every other outcome.
+                return CompletableFuture.failedFuture(exception);
+            }
+            throw refused;
         }
         if (start.claim == null) {
             if (start.call == null) {
-                CompletionStage<? extends T> unprotected = body.get();
+                CompletionStage<? extends T> unprotected;
+                try {
+                    unprotected = body.get();
+                } catch (Throwable thrown) {
+                    end(observed, CallOutcome.UNPROTECTED, thrown);
+                    throw thrown;
+                }
+                end(observed, CallOutcome.UNPROTECTED, null);
                 return unprotected == null ? null : (CompletableFuture<T>) unprotected.toCompletableFuture();
             }
+            end(observed, start.outcome(), null);
             return CompletableFuture.completedFuture((T) start.replayed);
         }
         Call call = start.call;
@@ -127,29 +165,87 @@ public final class Engine {
         CompletionStage<? extends T> stage;
         try {
             stage = body.get();
-        } catch (Throwable failure) {
-            settleFailure(call, claim, failure);
-            throw failure;
+        } catch (Throwable bodyFailure) {
+            end(observed, settleFailure(call, claim, bodyFailure), bodyFailure);
+            throw bodyFailure;
         }
         if (stage == null) {
             NullPointerException missing = new NullPointerException(op.description()
                     + " returned a null CompletionStage; an asynchronous operation must return a stage");
-            settleFailure(call, claim, missing);
+            end(observed, settleFailure(call, claim, missing), missing);
             throw missing;
         }
+        leave(observed);
         CompletableFuture<T> settled = new CompletableFuture<>();
         stage.whenComplete((value, error) -> {
             if (error == null) {
                 settleSuccess(call, claim, value);
+                endLeft(observed, CallOutcome.EXECUTED, null);
                 settled.complete(value);
             } else {
                 Throwable failure = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
-                settleFailure(call, claim, failure);
+                endLeft(observed, settleFailure(call, claim, failure), failure);
                 settled.completeExceptionally(failure);
             }
         });
         return settled;
+    }
+
+    // --- observing a call ---
+
+    private ObservedCall observe(OperationSpec op) {
+        if (observer == IdempotencyObserver.NO_OP) {
+            return ObservedCall.NO_OP;
+        }
+        try {
+            return observer.start(op.namespace());
+        } catch (RuntimeException e) {
+            log.warn("An IdempotencyObserver threw; ignored", e);
+            return ObservedCall.NO_OP;
+        }
+    }
+
+    /** How a call refused before its body ran ended, by what {@link #start} threw. */
+    private static CallOutcome refusal(OperationSpec op, Throwable refused) {
+        if (refused instanceof IdempotencyInProgressException) {
+            return CallOutcome.IN_PROGRESS;
+        }
+        if (refused instanceof IdempotencyPayloadMismatchException) {
+            return CallOutcome.PAYLOAD_MISMATCH;
+        }
+        if (refused instanceof IdempotencyKeyException) {
+            return CallOutcome.INVALID_KEY;
+        }
+        if (refused instanceof IdempotencyStoreException) {
+            return CallOutcome.STORE_FAILURE;
+        }
+        if (refused instanceof IdempotencyReplayException) {
+            return CallOutcome.REPLAY_FAILED;
+        }
+        // Kept failures are never cached locally: a final exception before the body can only be a store replay.
+        return op.isFinal(refused) ? CallOutcome.REPLAYED_FROM_STORE : CallOutcome.ERROR;
+    }
+
+    private static void end(ObservedCall observed, CallOutcome outcome, @Nullable Throwable failure) {
+        leave(observed);
+        endLeft(observed, outcome, failure);
+    }
+
+    private static void leave(ObservedCall observed) {
+        try {
+            observed.leave();
+        } catch (RuntimeException e) {
+            log.warn("An IdempotencyObserver threw; ignored", e);
+        }
+    }
+
+    private static void endLeft(ObservedCall observed, CallOutcome outcome, @Nullable Throwable failure) {
+        try {
+            observed.end(outcome, failure);
+        } catch (RuntimeException e) {
+            log.warn("An IdempotencyObserver threw; ignored", e);
+        }
     }
 
     /**
@@ -169,12 +265,12 @@ public final class Engine {
                 if (shared != LocalCache.NOT_DECODED) {
                     debug("Replayed from the local cache", call);
                     notify(() -> listener.onReplayed(call.event(), ReplaySource.LOCAL_CACHE));
-                    return Start.replayed(call, shared);
+                    return Start.replayed(call, shared, ReplaySource.LOCAL_CACHE);
                 }
             }
             Object value = replay(call, cached.record(), ReplaySource.LOCAL_CACHE);
             cached.share(op.resultType(), value);
-            return Start.replayed(call, value);
+            return Start.replayed(call, value, ReplaySource.LOCAL_CACHE);
         }
         Instant waitDeadline = null;
         while (true) {
@@ -187,18 +283,18 @@ public final class Engine {
             }
             if (result.isClaimed()) {
                 debug("Claimed", call);
-                return new Start(call, claim, null);
+                return new Start(call, claim, null, null);
             }
             IdempotencyRecord existing = result.existing();
             if (existing.status() != RecordStatus.IN_PROGRESS || !existing.fingerprint().equals(call.fingerprint)) {
-                return Start.replayed(call, replay(call, existing, ReplaySource.STORE));
+                return Start.replayed(call, replay(call, existing, ReplaySource.STORE), ReplaySource.STORE);
             }
             if (waitDeadline == null) {
                 waitDeadline = now.plus(config.waitTimeout());
             }
             IdempotencyRecord outcome = awaitOutcome(call, existing, now, waitDeadline);
             if (outcome != null) {
-                return Start.replayed(call, replay(call, outcome, ReplaySource.STORE));
+                return Start.replayed(call, replay(call, outcome, ReplaySource.STORE), ReplaySource.STORE);
             }
         }
     }
@@ -256,7 +352,7 @@ public final class Engine {
     private @Nullable ClaimResult claim(Call call, IdempotencyRecord claim, Instant now) {
         ClaimResult result;
         try {
-            result = attempt(CLAIM_ATTEMPTS, () -> store.claim(claim, now));
+            result = attempt(CLAIM_ATTEMPTS, call, StoreOperation.CLAIM, () -> store.claim(claim, now));
         } catch (RuntimeException e) {
             IdempotencyStoreException failure = storeFailure(call, "claim", e);
             if (config.storeFailurePolicy() == StoreFailurePolicy.RUN_UNPROTECTED) {
@@ -292,7 +388,7 @@ public final class Engine {
                 result = null;
             }
         }
-        Settle settle = new Settle(claim);
+        Settle settle = new Settle(call, claim);
         try {
             Instant now = clock.instant();
             IdempotencyRecord done = claim.finish(RecordStatus.COMPLETED, result, retainUntil(now, call.op.ttl()));
@@ -317,8 +413,9 @@ public final class Engine {
         notify(() -> listener.onExecuted(call.event()));
     }
 
-    private void settleFailure(Call call, IdempotencyRecord claim, Throwable failure) {
-        Settle settle = new Settle(claim);
+    /** Keeps a final exception, or releases the key; returns which the call's outcome is. */
+    private CallOutcome settleFailure(Call call, IdempotencyRecord claim, Throwable failure) {
+        Settle settle = new Settle(call, claim);
         try {
             if (call.op.isFinal(failure)) {
                 byte[] kept = failures.encode(failure, call.op.finalExceptions());
@@ -328,9 +425,10 @@ public final class Engine {
                     debug("Kept the final exception " + failure.getClass().getName() + " of", call);
                     notify(() -> listener.onFailureKept(call.event(), failure));
                 }
-                return;
+                return CallOutcome.FAILURE_KEPT;
             }
             release(call, claim, settle, failure);
+            return CallOutcome.FAILED;
         } finally {
             settle.end();
         }
@@ -346,7 +444,7 @@ public final class Engine {
         Boolean written;
         RuntimeException failure = null;
         try {
-            written = settle.attempt(COMPLETE_ATTEMPTS, () -> store.complete(done));
+            written = settle.attempt(COMPLETE_ATTEMPTS, StoreOperation.COMPLETE, () -> store.complete(done));
         } catch (RuntimeException e) {
             written = null;
             failure = e;
@@ -374,7 +472,8 @@ public final class Engine {
         Boolean released;
         RuntimeException failure = null;
         try {
-            released = settle.attempt(RELEASE_ATTEMPTS, () -> store.release(call.id, claim.claimToken()));
+            released = settle.attempt(RELEASE_ATTEMPTS, StoreOperation.RELEASE,
+                    () -> store.release(call.id, claim.claimToken()));
         } catch (RuntimeException e) {
             released = null;
             failure = e;
@@ -405,19 +504,37 @@ public final class Engine {
      * Runs a store operation of a claim, retrying a failure once after a short pause unless the caller was
      * interrupted (the interrupt flag is kept); rethrows the last failure.
      */
-    private <R> R attempt(int attempts, Supplier<R> operation) {
+    private <R> R attempt(int attempts, Call call, StoreOperation name, Supplier<R> operation) {
         RuntimeException last = null;
         for (int i = 0; i < attempts; i++) {
             if (i > 0 && !pause(RETRY_BACKOFF_MILLIS << (i - 1))) {
                 break;
             }
             try {
-                return operation.get();
+                return timed(call, name, operation);
             } catch (RuntimeException e) {
                 last = e;
             }
         }
         throw last;
+    }
+
+    /** One store request, timed for listeners that keep store timers. */
+    private <R> R timed(Call call, StoreOperation name, Supplier<R> operation) {
+        if (listener == IdempotencyListener.NO_OP) {
+            return operation.get();
+        }
+        long start = System.nanoTime();
+        boolean failed = true;
+        try {
+            R result = operation.get();
+            failed = false;
+            return result;
+        } finally {
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            boolean failure = failed;
+            notify(() -> listener.onStoreRequest(call.op.namespace(), name, took, failure));
+        }
     }
 
     /** Sleeps; {@code false} (with the interrupt flag kept) when interrupted. */
@@ -465,7 +582,7 @@ public final class Engine {
             backoffMillis = Math.min(backoffMillis * 2, config.waitMaxBackoff().toMillis());
             Optional<IdempotencyRecord> found;
             try {
-                found = attempt(FIND_ATTEMPTS, () -> store.find(call.id));
+                found = attempt(FIND_ATTEMPTS, call, StoreOperation.FIND, () -> store.find(call.id));
             } catch (RuntimeException e) {
                 throw storeFailure(call, "read", e);
             }
@@ -589,10 +706,12 @@ public final class Engine {
      */
     private final class Settle {
 
+        private final Call call;
         private final Instant deadline;
         private boolean interrupted;
 
-        Settle(IdempotencyRecord claim) {
+        Settle(Call call, IdempotencyRecord claim) {
+            this.call = call;
             interrupted = Thread.interrupted();
             Instant budgetEnd = clock.instant().plus(config.settleTimeout());
             Instant leaseEnd = claim.leaseExpiresAt();
@@ -600,7 +719,7 @@ public final class Engine {
         }
 
         /** Runs {@code operation}, retrying a failure with a short doubling pause while the budget lasts. */
-        <R> R attempt(int attempts, Supplier<R> operation) {
+        <R> R attempt(int attempts, StoreOperation name, Supplier<R> operation) {
             RuntimeException last = null;
             for (int i = 0; i < attempts; i++) {
                 if (i > 0 && !pauseWithinBudget(RETRY_BACKOFF_MILLIS << (i - 1))) {
@@ -608,7 +727,7 @@ public final class Engine {
                 }
                 interrupted |= Thread.interrupted();
                 try {
-                    return operation.get();
+                    return timed(call, name, operation);
                 } catch (RuntimeException e) {
                     last = e;
                 }
@@ -634,7 +753,7 @@ public final class Engine {
                 return null;
             }
             try {
-                return attempt(FIND_ATTEMPTS, () -> store.find(id));
+                return attempt(FIND_ATTEMPTS, StoreOperation.FIND, () -> store.find(id));
             } catch (RuntimeException e) {
                 return null;
             }
@@ -679,12 +798,21 @@ public final class Engine {
      * How a call starts: claimed ({@code claim} set: run the body), replayed ({@code call} set, {@code claim} null),
      * or unprotected (neither).
      */
-    private record Start(@Nullable Call call, @Nullable IdempotencyRecord claim, @Nullable Object replayed) {
+    private record Start(@Nullable Call call, @Nullable IdempotencyRecord claim, @Nullable Object replayed,
+            @Nullable ReplaySource source) {
 
-        static final Start UNPROTECTED = new Start(null, null, null);
+        static final Start UNPROTECTED = new Start(null, null, null, null);
 
-        static Start replayed(Call call, @Nullable Object value) {
-            return new Start(call, null, value);
+        static Start replayed(Call call, @Nullable Object value, ReplaySource source) {
+            return new Start(call, null, value, source);
+        }
+
+        /** The outcome of a start that needs no body of ours: unprotected, or replayed. */
+        CallOutcome outcome() {
+            if (call == null) {
+                return CallOutcome.UNPROTECTED;
+            }
+            return source == ReplaySource.LOCAL_CACHE ? CallOutcome.REPLAYED_FROM_CACHE : CallOutcome.REPLAYED_FROM_STORE;
         }
     }
 }
