@@ -812,7 +812,8 @@ public final class Engine {
             if (call == null) {
                 return CallOutcome.UNPROTECTED;
             }
-            return source == ReplaySource.LOCAL_CACHE ? CallOutcome.REPLAYED_FROM_CACHE : CallOutcome.REPLAYED_FROM_STORE;
+            return source == ReplaySource.LOCAL_CACHE
+                    ? CallOutcome.REPLAYED_FROM_CACHE : CallOutcome.REPLAYED_FROM_STORE;
         }
     }
 }
