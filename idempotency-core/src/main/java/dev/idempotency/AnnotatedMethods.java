@@ -2,6 +2,7 @@ package dev.idempotency;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.Proxy;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.time.Duration;
@@ -15,6 +16,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
+
+import org.jspecify.annotations.Nullable;
 
 import dev.idempotency.internal.DurationParser;
 import dev.idempotency.internal.GenericTypes;
@@ -41,7 +44,9 @@ final class AnnotatedMethods {
         }
         String namespace = annotation.name();
         if (namespace.isBlank()) {
-            namespace = targetClass.getName() + "." + method.getName();
+            // A JDK proxy's generated class ($Proxy42) changes from run to run: name it after the interface.
+            Class<?> named = Proxy.isProxyClass(targetClass) ? method.getDeclaringClass() : targetClass;
+            namespace = named.getName() + "." + method.getName();
             checkNoOverloadShares(method, targetClass, namespace);
         }
         Duration ttl = annotation.ttl().isBlank() ? null : DurationParser.parse(annotation.ttl(), "ttl of " + where);
@@ -94,6 +99,13 @@ final class AnnotatedMethods {
         if (async) {
             type = type instanceof ParameterizedType parameterized
                     ? parameterized.getActualTypeArguments()[0] : Object.class;
+            Class<?> value = rawClass(type);
+            String lazyValue = value == null ? null : CompletionStage.class.isAssignableFrom(value)
+                    ? "a stage of a stage, whose inner work runs after the outer stage completes"
+                    : LazyTypes.whyNotProtectable(value);
+            if (lazyValue != null) {
+                throw unprotectable(returned, "a stage of " + value.getSimpleName() + ", " + lazyValue);
+            }
         }
         if (GenericTypes.hasTypeVariable(type)) {
             throw new IllegalArgumentException("the return type " + type.getTypeName() + " cannot be resolved for "
@@ -101,6 +113,13 @@ final class AnnotatedMethods {
                     + " in the class (class ReceiptHandler extends Handler<Receipt>) or return a concrete type");
         }
         return type;
+    }
+
+    private static @Nullable Class<?> rawClass(Type type) {
+        if (type instanceof Class<?> plain) {
+            return plain;
+        }
+        return type instanceof ParameterizedType parameterized ? (Class<?>) parameterized.getRawType() : null;
     }
 
     static IllegalArgumentException unprotectable(Class<?> type, String why) {

@@ -188,9 +188,19 @@ public final class Idempotency {
             @Nullable Duration ttl, @Nullable Duration lease, InProgressPolicy inProgress,
             List<Class<? extends Throwable>> finalExceptions, @Nullable KeyStrategy keyStrategy,
             @Nullable Method method, @Nullable Class<?> targetClass, boolean async) {
-        Duration effectiveTtl = ttl != null ? ttl : config.ttl();
-        // A lease left unset follows a shorter ttl, so that a short ttl alone works; one that is set must fit.
-        Duration effectiveLease = lease != null ? lease : IdempotencyConfig.shorterOf(config.lease(), effectiveTtl);
+        Duration effectiveTtl = IdempotencyConfig.withinMaxTtl(ttl != null ? ttl : config.ttl());
+        // A lease left unset everywhere follows a shorter ttl, so that a short ttl alone works; a lease that is set,
+        // on the operation or in the configuration, must fit, or a long body would lose its key.
+        Duration effectiveLease;
+        if (lease != null) {
+            effectiveLease = lease;
+        } else if (config.isLeaseSet() && config.lease().compareTo(effectiveTtl) > 0) {
+            throw new IllegalArgumentException("the configured lease (" + config.lease() + ") is longer than this"
+                    + " operation's ttl (" + effectiveTtl + "): a record would expire while its call still runs. Set"
+                    + " a lease of its own (at most the ttl), or a longer ttl.");
+        } else {
+            effectiveLease = IdempotencyConfig.shorterOf(config.lease(), effectiveTtl);
+        }
         IdempotencyConfig.checkLeaseWithinTtl(effectiveLease, effectiveTtl);
         OperationSpec.checkRebuildable(finalExceptions);
         InProgressPolicy policy = inProgress == InProgressPolicy.DEFAULT ? config.inProgressPolicy() : inProgress;

@@ -43,6 +43,9 @@ public final class IdempotencyConfig {
      */
     public static final Duration DEFAULT_SETTLE_TIMEOUT = Duration.ofSeconds(5);
 
+    /** The longest ttl: 100 years, which is as good as forever and keeps every store's timestamps in range. */
+    public static final Duration MAX_TTL = Duration.ofDays(36_500);
+
     private static final IdempotencyConfig DEFAULTS = new Builder().build();
 
     private final Duration ttl;
@@ -151,6 +154,11 @@ public final class IdempotencyConfig {
         return settleTimeout;
     }
 
+    /** Whether the lease was set, rather than left to follow a shorter ttl: then an operation's ttl must fit it. */
+    boolean isLeaseSet() {
+        return leaseSet;
+    }
+
     /** Where time comes from: leases, expiry, waits; default {@link Clock#systemUTC()}. */
     public Clock clock() {
         return clock;
@@ -200,8 +208,9 @@ public final class IdempotencyConfig {
             clock = c.clock;
         }
 
+        /** At most {@link #MAX_TTL}: records keep their expiry as epoch seconds, and a store's TTL sweep too. */
         public Builder ttl(Duration ttl) {
-            this.ttl = positive(ttl, "ttl");
+            this.ttl = withinMaxTtl(positive(ttl, "ttl"));
             return this;
         }
 
@@ -292,6 +301,14 @@ public final class IdempotencyConfig {
 
     static Duration shorterOf(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** @throws IllegalArgumentException for a ttl above {@link #MAX_TTL} */
+    static Duration withinMaxTtl(Duration ttl) {
+        if (ttl.compareTo(MAX_TTL) > 0) {
+            throw new IllegalArgumentException("ttl must be at most " + MAX_TTL.toDays() + " days, but was " + ttl);
+        }
+        return ttl;
     }
 
     static Duration positive(Duration value, String name) {

@@ -166,7 +166,7 @@ public final class IdempotentOperation<T> {
 
         /** How long completed calls are remembered; default {@link IdempotencyConfig#ttl()}. */
         public Builder<T> ttl(Duration ttl) {
-            this.ttl = IdempotencyConfig.positive(ttl, "ttl");
+            this.ttl = IdempotencyConfig.withinMaxTtl(IdempotencyConfig.positive(ttl, "ttl"));
             return this;
         }
 

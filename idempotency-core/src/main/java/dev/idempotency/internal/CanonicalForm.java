@@ -10,14 +10,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.IdentityHashMap;
 import java.util.UUID;
-import java.util.function.UnaryOperator;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
 
 import org.jspecify.annotations.Nullable;
 
@@ -28,6 +28,7 @@ import tools.jackson.core.util.JsonGeneratorDelegate;
 import tools.jackson.databind.BeanDescription;
 import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.JavaType;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.SerializationConfig;
@@ -42,6 +43,7 @@ import tools.jackson.databind.type.CollectionType;
 import tools.jackson.databind.type.MapType;
 import tools.jackson.databind.type.TypeFactory;
 import tools.jackson.databind.util.Converter;
+import tools.jackson.databind.util.RawValue;
 
 /**
  * Turns keys and payloads into stable bytes so that equal requests hash alike, whatever order their objects, maps,
@@ -51,13 +53,18 @@ import tools.jackson.databind.util.Converter;
  *
  * <ul>
  *   <li>object properties (of classes, records and {@code JsonNode} trees) in alphabetical order;</li>
- *   <li>map entries in the order of their keys' text (ties, for distinct keys that write the same text, by their
- *       values' canonical bytes), and set elements in the order of their canonical bytes (strings by their
- *       text);</li>
+ *   <li>map entries in the order of their keys' text (ties, for distinct keys that write the same text, by the keys'
+ *       types and canonical bytes), entries of an any-getter by name, and set elements in the order of their
+ *       canonical bytes (strings by their text);</li>
  *   <li>null and absent values (an empty {@code Optional}) left out of objects and maps, so that adding a nullable
  *       field between deploys matches calls made before; list and array elements keep their places;</li>
- *   <li>decimals without trailing zeros: {@code 1.0} and {@code 1.00} are one number.</li>
+ *   <li>decimals without trailing zeros, as values and as map keys: {@code 1.0} and {@code 1.00} are one
+ *       number.</li>
  * </ul>
+ *
+ * <p>A set's elements are written once each, to be ordered, and their bytes then copied into the set, so the work
+ * stays linear however deeply sets nest; the nesting limit of Jackson's generators counts across those writes, so
+ * a cycle through a set ends in the same {@code StreamConstraintsException} as a cycle through a list.
  */
 final class CanonicalForm {
 
@@ -65,6 +72,12 @@ final class CanonicalForm {
     static final String NO_PAYLOAD = "-";
 
     private static final Comparator<byte[]> BYTES = Arrays::compareUnsigned;
+
+    /**
+     * The nesting depth of the writes that this thread's canonical writing is inside of: the elements of a set are
+     * written on generators of their own, which must not start the nesting limit afresh.
+     */
+    private static final ThreadLocal<int[]> OUTER_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
     private final ObjectMapper mapper;
 
@@ -74,8 +87,10 @@ final class CanonicalForm {
         this.mapper = base.rebuild()
                 .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
                 .disable(MapperFeature.SORT_CREATOR_PROPERTIES_FIRST)
-                // Maps are ordered here, by their keys' text, which works for keys that are not comparable too.
-                .disable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                // Maps are ordered here, as sorted maps that Jackson writes as they are; this orders the rest, the
+                // entries of any-getters, which Jackson writes without the serializers that a module can change.
+                .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                .disable(SerializationFeature.FAIL_ON_ORDER_MAP_BY_INCOMPARABLE_KEY)
                 .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
                 .disable(JsonNodeFeature.WRITE_NULL_PROPERTIES)
                 .changeDefaultPropertyInclusion(inclusion -> inclusion
@@ -99,8 +114,25 @@ final class CanonicalForm {
             text = key.toString();
         } else {
             text = new String(bytes(key), StandardCharsets.UTF_8);
+            // A composite key whose parts are all missing ({} once its nulls are left out) is no key at all.
+            if (!holdsAValue(mapper.readTree(text))) {
+                return null;
+            }
         }
         return text.isBlank() ? null : text;
+    }
+
+    /** Whether a key's canonical form holds anything but nulls, blanks and empty containers. */
+    private static boolean holdsAValue(JsonNode node) {
+        if (node.isContainer()) {
+            for (JsonNode child : node) {
+                if (holdsAValue(child)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return !node.isNull() && !node.isMissingNode() && !(node.isString() && node.asString().isBlank());
     }
 
     /** The SHA-256 of the payload's canonical JSON, or {@link #NO_PAYLOAD}. */
@@ -126,21 +158,70 @@ final class CanonicalForm {
     }
 
     private void write(OutputStream out, @Nullable Object value) {
-        try (JsonGenerator generator = new PlainDecimals(mapper.createGenerator(out))) {
+        try (JsonGenerator generator = new PlainDecimals(mapper.createGenerator(out), OUTER_DEPTH.get()[0])) {
             mapper.writeValue(generator, value);
         }
     }
 
-    /** Writes every decimal without trailing zeros, wherever it comes from (a field, a map, a JSON tree). */
+    /**
+     * Writes every decimal without trailing zeros, wherever it comes from (a field, a map, a JSON tree), and holds
+     * its nesting to the generator's limit counted from {@code outerDepth}, the depth of the write it is part of.
+     */
     private static final class PlainDecimals extends JsonGeneratorDelegate {
 
-        PlainDecimals(JsonGenerator delegate) {
+        private final int outerDepth;
+
+        PlainDecimals(JsonGenerator delegate, int outerDepth) {
             super(delegate, true);
+            this.outerDepth = outerDepth;
         }
 
         @Override
         public JsonGenerator writeNumber(BigDecimal value) {
             return super.writeNumber(value == null ? null : value.stripTrailingZeros());
+        }
+
+        @Override
+        public JsonGenerator writeStartArray() {
+            super.writeStartArray();
+            return checkNesting();
+        }
+
+        @Override
+        public JsonGenerator writeStartArray(Object forValue) {
+            super.writeStartArray(forValue);
+            return checkNesting();
+        }
+
+        @Override
+        public JsonGenerator writeStartArray(Object forValue, int size) {
+            super.writeStartArray(forValue, size);
+            return checkNesting();
+        }
+
+        @Override
+        public JsonGenerator writeStartObject() {
+            super.writeStartObject();
+            return checkNesting();
+        }
+
+        @Override
+        public JsonGenerator writeStartObject(Object forValue) {
+            super.writeStartObject(forValue);
+            return checkNesting();
+        }
+
+        @Override
+        public JsonGenerator writeStartObject(Object forValue, int size) {
+            super.writeStartObject(forValue, size);
+            return checkNesting();
+        }
+
+        private JsonGenerator checkNesting() {
+            if (outerDepth > 0) {
+                streamWriteConstraints().validateNestingDepth(outerDepth + streamWriteContext().getNestingDepth());
+            }
+            return this;
         }
     }
 
@@ -161,9 +242,11 @@ final class CanonicalForm {
             if (!Set.class.isAssignableFrom(type.getRawClass())) {
                 return serializer;
             }
-            JavaType ordered = config.getTypeFactory().constructCollectionType(OrderedElements.class,
-                    type.getContentType());
-            return new StdDelegatingSerializer(new Ordering(ordered, set -> form.orderedElements((Collection<?>) set)), ordered, null, null);
+            // Written elements (raw bytes) or strings: no type of the set's own content applies any more.
+            JavaType ordered = config.getTypeFactory().constructCollectionType(OrderedElements.class, Object.class);
+            return new StdDelegatingSerializer(
+                    new Ordering(ordered, (context, set) -> form.orderedElements((Collection<?>) set, context)),
+                    ordered, null, null);
         }
 
         @Override
@@ -174,39 +257,58 @@ final class CanonicalForm {
             }
             JavaType ordered = config.getTypeFactory().constructMapType(OrderedEntries.class, type.getKeyType(),
                     type.getContentType());
-            return new StdDelegatingSerializer(new Ordering(ordered, map -> form.orderedEntries((Map<?, ?>) map)), ordered, null, null);
+            return new StdDelegatingSerializer(
+                    new Ordering(ordered, (context, map) -> form.orderedEntries((Map<?, ?>) map)), ordered, null, null);
         }
     }
 
-    /** A set's elements in canonical order: strings by their text, anything else by its canonical bytes. */
-    private OrderedElements<Object> orderedElements(Collection<?> set) {
-        OrderedElements<Object> ordered = new OrderedElements<>(set.size());
+    /**
+     * A set's elements in canonical order: strings by their text, anything else by its canonical bytes, written once
+     * here (one level deeper than the set) and copied as they are into the set.
+     */
+    private OrderedElements orderedElements(Collection<?> set, SerializationContext context) {
+        OrderedElements ordered = new OrderedElements(set.size());
         if (set.stream().allMatch(String.class::isInstance)) {
             set.stream().map(String.class::cast).sorted().forEach(ordered::add);
             return ordered;
         }
-        List<Rendered> rendered = new ArrayList<>(set.size());
-        for (Object element : set) {
-            rendered.add(new Rendered(element, bytes(element)));
+        int[] outer = OUTER_DEPTH.get();
+        int saved = outer[0];
+        JsonGenerator writing = context.getGenerator();
+        outer[0] = (writing == null ? saved : saved + writing.streamWriteContext().getNestingDepth()) + 1;
+        try {
+            List<byte[]> written = new ArrayList<>(set.size());
+            for (Object element : set) {
+                written.add(bytes(element));
+            }
+            written.sort(BYTES);
+            written.forEach(bytes -> ordered.add(new RawValue(new String(bytes, StandardCharsets.UTF_8))));
+        } finally {
+            outer[0] = saved;
         }
-        rendered.sort(Comparator.comparing(Rendered::bytes, BYTES));
-        rendered.forEach(r -> ordered.add(r.value()));
         return ordered;
     }
 
-    /** A map's entries by their keys' text; distinct keys of one text by their values' canonical bytes. */
+    /**
+     * A map's entries as a sorted map, which Jackson writes in its order: by the keys' text; distinct keys of one
+     * text by their types' names, then their canonical bytes. Decimal keys lose their trailing zeros.
+     */
     private OrderedEntries<Object, Object> orderedEntries(Map<?, ?> map) {
-        List<Map.Entry<?, ?>> entries = new ArrayList<>(map.entrySet());
-        if (entries.stream().allMatch(e -> e.getKey() instanceof String)) {
-            entries.sort(Comparator.comparing(e -> (String) e.getKey()));
-        } else {
-            Map<Object, String> texts = new IdentityHashMap<>();
-            entries.forEach(e -> texts.put(e.getKey(), keyText(e.getKey())));
-            entries.sort(Comparator.<Map.Entry<?, ?>, String>comparing(e -> texts.get(e.getKey()))
-                    .thenComparing(e -> bytes(e.getValue()), BYTES));
+        if (map.keySet().stream().allMatch(String.class::isInstance)) {
+            OrderedEntries<Object, Object> byName = new OrderedEntries<>(Comparator.comparing(String.class::cast));
+            byName.putAll(map);
+            return byName;
         }
-        OrderedEntries<Object, Object> ordered = new OrderedEntries<>(entries.size());
-        entries.forEach(e -> ordered.put(e.getKey(), e.getValue()));
+        Map<Object, String> texts = new IdentityHashMap<>();
+        Comparator<@Nullable Object> order = Comparator.comparing(key -> texts.get(key));
+        order = order.thenComparing(key -> key == null ? "" : key.getClass().getName())
+                .thenComparing(this::bytes, BYTES);
+        OrderedEntries<Object, Object> ordered = new OrderedEntries<>(order);
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            Object key = entry.getKey() instanceof BigDecimal decimal ? decimal.stripTrailingZeros() : entry.getKey();
+            texts.put(key, keyText(key));
+            ordered.put(key, entry.getValue());
+        }
         return ordered;
     }
 
@@ -225,11 +327,8 @@ final class CanonicalForm {
         return new String(bytes(key), StandardCharsets.UTF_8);
     }
 
-    private record Rendered(@Nullable Object value, byte[] bytes) {
-    }
-
     /** A set's elements, ordered: written as the set's array. */
-    static final class OrderedElements<E> extends ArrayList<E> {
+    static final class OrderedElements extends ArrayList<Object> {
 
         private static final long serialVersionUID = 1L;
 
@@ -238,13 +337,13 @@ final class CanonicalForm {
         }
     }
 
-    /** A map's entries, ordered: written as the map's object, and never ordered again. */
-    static final class OrderedEntries<K, V> extends LinkedHashMap<K, V> {
+    /** A map's entries, ordered: a sorted map, which Jackson writes as it is and never orders again. */
+    static final class OrderedEntries<K, V> extends TreeMap<K, V> {
 
         private static final long serialVersionUID = 1L;
 
-        OrderedEntries(int size) {
-            super(Math.max(16, size * 4 / 3 + 1));
+        OrderedEntries(Comparator<? super K> order) {
+            super(order);
         }
     }
 
@@ -252,16 +351,16 @@ final class CanonicalForm {
     private static final class Ordering implements Converter<Object, Object> {
 
         private final JavaType output;
-        private final UnaryOperator<Object> order;
+        private final BiFunction<SerializationContext, Object, Object> order;
 
-        Ordering(JavaType output, UnaryOperator<Object> order) {
+        Ordering(JavaType output, BiFunction<SerializationContext, Object, Object> order) {
             this.output = output;
             this.order = order;
         }
 
         @Override
         public Object convert(SerializationContext context, Object value) {
-            return order.apply(value);
+            return order.apply(context, value);
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.idempotency.internal;
 
 import java.lang.reflect.Type;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -179,14 +180,21 @@ public final class Engine {
         CompletableFuture<T> settled = new CompletableFuture<>();
         stage.whenComplete((value, error) -> {
             if (error == null) {
-                settleSuccess(call, claim, value);
-                endLeft(observed, CallOutcome.EXECUTED, null);
-                settled.complete(value);
+                try {
+                    settleSuccess(call, claim, value);
+                    endLeft(observed, CallOutcome.EXECUTED, null);
+                } finally {
+                    // The body's work is done: its caller gets it, whatever recording it ran into.
+                    settled.complete(value);
+                }
             } else {
                 Throwable failure = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
-                endLeft(observed, settleFailure(call, claim, failure), failure);
-                settled.completeExceptionally(failure);
+                try {
+                    endLeft(observed, settleFailure(call, claim, failure), failure);
+                } finally {
+                    settled.completeExceptionally(failure);
+                }
             }
         });
         return settled;
@@ -290,7 +298,7 @@ public final class Engine {
                 return Start.replayed(call, replay(call, existing, ReplaySource.STORE), ReplaySource.STORE);
             }
             if (waitDeadline == null) {
-                waitDeadline = now.plus(config.waitTimeout());
+                waitDeadline = plusSaturating(now, config.waitTimeout());
             }
             IdempotencyRecord outcome = awaitOutcome(call, existing, now, waitDeadline);
             if (outcome != null) {
@@ -372,6 +380,7 @@ public final class Engine {
     private void settleSuccess(Call call, IdempotencyRecord claim, @Nullable Object value) {
         byte[] result;
         Throwable notKept = null;
+        String whyNotKept = null;
         if (call.op.voidResult()) {
             result = NO_BYTES;
         } else {
@@ -379,11 +388,15 @@ public final class Engine {
                 result = serializer.serialize(value, call.op.resultType());
                 int limit = store.maxResultBytes();
                 if (result.length > limit) {
-                    notKept = new IllegalStateException("the result is " + result.length
-                            + " bytes, above the store's limit of " + limit + " bytes");
+                    whyNotKept = "the result is " + result.length + " bytes, above the store's limit of " + limit
+                            + " bytes";
+                    notKept = new IllegalStateException(whyNotKept);
                     result = null;
                 }
             } catch (RuntimeException e) {
+                // The serializer's own message may quote the result (Jackson's names the path through map keys).
+                whyNotKept = "the serializer failed with " + e.getClass().getSimpleName() + " (its message is not"
+                        + " logged, since it may quote the result; listeners get the exception)";
                 notKept = e;
                 result = null;
             }
@@ -392,10 +405,9 @@ public final class Engine {
         try {
             Instant now = clock.instant();
             IdempotencyRecord done = claim.finish(RecordStatus.COMPLETED, result, retainUntil(now, call.op.ttl()));
-            if (finish(call, done, settle) && cache != null) {
-                LocalCache local = cache;
-                Type shareable = result != null ? call.op.shareableType() : null;
-                store.whenDurable(done, () -> local.put(done, shareable, LocalCache.NOT_DECODED, now));
+            if (finish(call, done, settle)) {
+                cacheWhenDurable(call, done, result != null ? call.op.shareableType() : null,
+                        LocalCache.NOT_DECODED, now);
             }
         } finally {
             settle.end();
@@ -405,8 +417,7 @@ public final class Engine {
             log.error("The result of {} (record {}) could not be kept as {}: {}. The caller got it, but duplicates"
                     + " will get IdempotencyReplayException instead of a replay. Make the return type"
                     + " serializable, or smaller.", call.op.description(), call.id,
-                    call.op.resultType().getTypeName(),
-                    reason.getMessage());
+                    call.op.resultType().getTypeName(), whyNotKept);
             notify(() -> listener.onResultNotKept(call.event(), reason));
         }
         debug("Completed", call);
@@ -449,7 +460,7 @@ public final class Engine {
             written = null;
             failure = e;
         }
-        if (Boolean.TRUE.equals(written) || isRecorded(done, settle)) {
+        if (Boolean.TRUE.equals(written) || isRecorded(done, settle, written != null)) {
             return true;
         }
         if (failure == null) {
@@ -462,9 +473,13 @@ public final class Engine {
         return false;
     }
 
-    /** Whether the store holds {@code done}: our claim token, finished with its status. False when it cannot tell. */
-    private boolean isRecorded(IdempotencyRecord done, Settle settle) {
-        return settle.holds(done.id(), r -> r.claimToken().equals(done.claimToken()) && r.status() == done.status());
+    /**
+     * Whether the store holds {@code done}: our claim token, finished with its status. False when it cannot tell.
+     * After a refusal (the store answered) the read is made even past the budget: it only decides what is reported.
+     */
+    private boolean isRecorded(IdempotencyRecord done, Settle settle, boolean refused) {
+        return settle.holds(done.id(), refused,
+                r -> r.claimToken().equals(done.claimToken()) && r.status() == done.status());
     }
 
     /** Deletes the claim so that a retry runs the body again; a refusal is checked as for a completion. */
@@ -478,7 +493,7 @@ public final class Engine {
             released = null;
             failure = e;
         }
-        if (Boolean.TRUE.equals(released) || isReleased(claim, settle)) {
+        if (Boolean.TRUE.equals(released) || isReleased(claim, settle, released != null)) {
             debug("Released, after the body threw " + bodyFailure.getClass().getName() + ",", call);
             notify(() -> listener.onReleased(call.event(), bodyFailure));
         } else if (failure == null) {
@@ -494,9 +509,9 @@ public final class Engine {
      * Whether our claim is gone: no record, or one claimed by another call while our lease still ran, which can
      * only follow our own release. False when it cannot tell.
      */
-    private boolean isReleased(IdempotencyRecord claim, Settle settle) {
+    private boolean isReleased(IdempotencyRecord claim, Settle settle, boolean refused) {
         Instant leaseEnd = claim.leaseExpiresAt();
-        return settle.isAbsentOr(claim.id(), r -> !r.claimToken().equals(claim.claimToken())
+        return settle.isAbsentOr(claim.id(), refused, r -> !r.claimToken().equals(claim.claimToken())
                 && leaseEnd != null && clock.instant().isBefore(leaseEnd));
     }
 
@@ -564,7 +579,7 @@ public final class Engine {
         if (call.op.inProgress() == InProgressPolicy.REJECT) {
             throw inProgress(call, running, now);
         }
-        long backoffMillis = config.waitInitialBackoff().toMillis();
+        long backoffMillis = saturatedMillis(config.waitInitialBackoff());
         IdempotencyRecord seen = running;
         while (true) {
             Instant current = clock.instant();
@@ -572,14 +587,15 @@ public final class Engine {
                 throw inProgress(call, seen, current);
             }
             long jittered = backoffMillis / 2 + ThreadLocalRandom.current().nextLong(backoffMillis / 2 + 1);
-            long pause = Math.max(1, Math.min(jittered, Duration.between(current, deadline).toMillis()));
+            long pause = Math.max(1, Math.min(jittered, millisBetween(current, deadline)));
             try {
                 Thread.sleep(pause);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw inProgress(call, seen, clock.instant());
             }
-            backoffMillis = Math.min(backoffMillis * 2, config.waitMaxBackoff().toMillis());
+            backoffMillis = Math.min(backoffMillis > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : backoffMillis * 2,
+                    saturatedMillis(config.waitMaxBackoff()));
             Optional<IdempotencyRecord> found;
             try {
                 found = attempt(FIND_ATTEMPTS, call, StoreOperation.FIND, () -> store.find(call.id));
@@ -637,12 +653,13 @@ public final class Engine {
             } catch (RuntimeException e) {
                 throw new IdempotencyReplayException(op.namespace(), call.id, "The kept result of "
                         + op.description() + " (record " + call.id + ") cannot be read as "
-                        + op.resultType().getTypeName() + ": " + e.getMessage()
+                        + op.resultType().getTypeName() + ": " + Messages.causeType(e)
                         + ". Did the return type change? The body did not run again.", e);
             }
         }
-        if (source == ReplaySource.STORE && cache != null) {
-            cache.put(record, op.shareableType(), value, clock.instant());
+        if (source == ReplaySource.STORE) {
+            // A completion read back from the store may belong to a transaction that has not committed yet.
+            cacheWhenDurable(call, record, op.shareableType(), value, clock.instant());
         }
         debug(source == ReplaySource.STORE ? "Replayed from the store" : "Replayed from the local cache", call);
         notify(() -> listener.onReplayed(call.event(), source));
@@ -668,6 +685,25 @@ public final class Engine {
         return failure;
     }
 
+    /**
+     * Caches a completed record in this JVM once the store says it is durable. A store that cannot say (it throws)
+     * leaves it uncached: the caller still gets its answer, and duplicates read the store.
+     */
+    private void cacheWhenDurable(Call call, IdempotencyRecord record, @Nullable Type shareable,
+            @Nullable Object decoded, Instant now) {
+        if (cache == null) {
+            return;
+        }
+        LocalCache local = cache;
+        try {
+            store.whenDurable(record, () -> local.put(record, shareable, decoded, now));
+        } catch (RuntimeException e) {
+            log.warn("The idempotency store could not say when record {} of {} is durable ({}), so it is not"
+                    + " cached in this JVM; duplicates read the store", call.id, call.op.description(),
+                    Messages.causeType(e), e);
+        }
+    }
+
     /** One DEBUG line per step of a call, naming the record by its hash, never the key. */
     private static void debug(String step, Call call) {
         if (log.isDebugEnabled()) {
@@ -683,6 +719,28 @@ public final class Engine {
             notification.run();
         } catch (RuntimeException e) {
             log.warn("An IdempotencyListener threw; ignored", e);
+        }
+    }
+
+    /** The milliseconds from {@code from} to {@code to}, or {@link Long#MAX_VALUE} for a deadline without bound. */
+    private static long millisBetween(Instant from, Instant to) {
+        return saturatedMillis(Duration.between(from, to));
+    }
+
+    private static long saturatedMillis(Duration duration) {
+        try {
+            return duration.toMillis();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** {@code instant + duration}, or the farthest instant for a duration without a practical bound. */
+    private static Instant plusSaturating(Instant instant, Duration duration) {
+        try {
+            return instant.plus(duration);
+        } catch (ArithmeticException | DateTimeException e) {
+            return Instant.MAX;
         }
     }
 
@@ -713,7 +771,7 @@ public final class Engine {
         Settle(Call call, IdempotencyRecord claim) {
             this.call = call;
             interrupted = Thread.interrupted();
-            Instant budgetEnd = clock.instant().plus(config.settleTimeout());
+            Instant budgetEnd = plusSaturating(clock.instant(), config.settleTimeout());
             Instant leaseEnd = claim.leaseExpiresAt();
             deadline = leaseEnd != null && leaseEnd.isBefore(budgetEnd) ? leaseEnd : budgetEnd;
         }
@@ -735,21 +793,21 @@ public final class Engine {
             throw last;
         }
 
-        /** Whether record {@code id} could be read within the budget, and passes {@code test}. */
-        boolean holds(String id, Predicate<IdempotencyRecord> test) {
-            Optional<IdempotencyRecord> found = read(id);
+        /** Whether record {@code id} could be read (within the budget, unless not held to it) and passes {@code test}. */
+        boolean holds(String id, boolean pastBudget, Predicate<IdempotencyRecord> test) {
+            Optional<IdempotencyRecord> found = read(id, pastBudget);
             return found != null && found.filter(test).isPresent();
         }
 
-        /** Whether record {@code id} could be read within the budget, and is absent or passes {@code test}. */
-        boolean isAbsentOr(String id, Predicate<IdempotencyRecord> test) {
-            Optional<IdempotencyRecord> found = read(id);
+        /** Whether record {@code id} could be read, and is absent or passes {@code test}. */
+        boolean isAbsentOr(String id, boolean pastBudget, Predicate<IdempotencyRecord> test) {
+            Optional<IdempotencyRecord> found = read(id, pastBudget);
             return found != null && (found.isEmpty() || test.test(found.get()));
         }
 
-        /** The record, or {@code null} when it could not be read within the budget. */
-        private @Nullable Optional<IdempotencyRecord> read(String id) {
-            if (!clock.instant().isBefore(deadline)) {
+        /** The record, or {@code null} when it could not be read (within the budget, unless {@code pastBudget}). */
+        private @Nullable Optional<IdempotencyRecord> read(String id, boolean pastBudget) {
+            if (!pastBudget && !clock.instant().isBefore(deadline)) {
                 return null;
             }
             try {
@@ -765,8 +823,7 @@ public final class Engine {
             if (!now.isBefore(deadline)) {
                 return false;
             }
-            long nanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(millis,
-                    Duration.between(now, deadline).toMillis())));
+            long nanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(millis, millisBetween(now, deadline))));
             long end = System.nanoTime() + nanos;
             for (long left = nanos; left > 0; left = end - System.nanoTime()) {
                 try {

@@ -3,8 +3,10 @@ package dev.idempotency.internal;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
@@ -25,6 +27,9 @@ final class FailureCodec {
         this.mapper = mapper;
     }
 
+    /** The most constructor arguments tried to find what reproduces a message; each try builds an exception. */
+    private static final int MAX_ARGUMENTS_TRIED = 64;
+
     byte[] encode(Throwable failure, List<Class<? extends Throwable>> declared) {
         String message = failure.getMessage();
         Map<String, String> kept = new LinkedHashMap<>();
@@ -36,7 +41,48 @@ final class FailureCodec {
             }
         }
         kept.put("message", message == null ? "" : message);
+        String argument = reproducingArgument(failure.getClass(), message);
+        if (argument != null && !argument.equals(message)) {
+            kept.put("argument", argument);
+        }
         return mapper.writeValueAsBytes(kept);
+    }
+
+    /**
+     * What to pass to the type's {@code (String)} constructor so that the exception says {@code message}: the
+     * message itself, for most types; for a type whose constructor takes a value and writes the message around it
+     * ({@code new OrderNotFoundException(orderId)} saying "Order o-1 not found"), the word of the message that does.
+     * {@code null} when none does.
+     */
+    private static @Nullable String reproducingArgument(Class<? extends Throwable> type, @Nullable String message) {
+        if (message == null || !Modifier.isPublic(type.getModifiers())) {
+            return null;
+        }
+        Set<String> candidates = new LinkedHashSet<>();
+        candidates.add(message);
+        String[] words = message.split("\\s+");
+        for (int i = 0; i < words.length && candidates.size() < MAX_ARGUMENTS_TRIED; i++) {
+            candidates.add(words[i]);
+            candidates.add(words[i].replaceAll("^[\\p{Punct}]+|[\\p{Punct}]+$", ""));
+            if (i + 1 < words.length) {
+                candidates.add(words[i] + " " + words[i + 1]);
+            }
+        }
+        for (String candidate : candidates) {
+            Throwable built = construct(type, candidate);
+            if (built != null && message.equals(built.getMessage())) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static @Nullable Throwable construct(Class<? extends Throwable> type, String argument) {
+        try {
+            return type.getConstructor(String.class).newInstance(argument);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return null;
+        }
     }
 
     /**
@@ -56,17 +102,23 @@ final class FailureCodec {
             throw new UnreadableFailureException("the kept exception is not the JSON this framework writes ("
                     + Messages.causeType(e) + ")", e);
         }
+        if (kept == null) {
+            throw new UnreadableFailureException("the kept exception is not the JSON this framework writes (null)",
+                    null);
+        }
         Object typeName = kept.get("type");
         if (!(typeName instanceof String exactName)) {
             throw new UnreadableFailureException("the kept exception names no type", null);
         }
         Object rawMessage = kept.get("message");
         String message = rawMessage == null || "".equals(rawMessage) ? null : rawMessage.toString();
+        Object argument = kept.get("argument");
         List<Class<? extends Throwable>> declared = op.finalExceptions();
         for (Class<? extends Throwable> type : declared) {
             Class<? extends Throwable> exact = load(exactName, type, op.classLoader());
             if (exact != null || type.getName().equals(kept.get("declared"))) {
-                Throwable rebuilt = exact == null ? null : instantiate(exact, message);
+                Throwable rebuilt = exact == null ? null
+                        : instantiate(exact, argument instanceof String given ? given : message);
                 if (rebuilt == null) {
                     rebuilt = instantiate(type, message);
                 }

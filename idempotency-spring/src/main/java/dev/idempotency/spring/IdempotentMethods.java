@@ -1,6 +1,7 @@
 package dev.idempotency.spring;
 
 import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -95,6 +96,7 @@ final class IdempotentMethods implements SmartInitializingSingleton {
             for (Method method : annotatedMethods(targetClass)) {
                 annotatedMethods++;
                 try {
+                    checkApplied(method, targetClass);
                     get(method, targetClass);
                 } catch (IllegalArgumentException e) {
                     throw new BeanInitializationException("Bean '" + name + "' has an invalid @Idempotent method: "
@@ -161,6 +163,27 @@ final class IdempotentMethods implements SmartInitializingSingleton {
             KeyExpressions.checkVariables(key, method, parameterNames, where);
         }
         return new AnnotatedMethod(method, operationClass, operation, key);
+    }
+
+    /**
+     * Refuses an annotation that Spring AOP would never apply: on an interface or superclass method that the bean's
+     * class implements or overrides without it, the pointcut sees the method that runs, and annotations on methods
+     * are not inherited, so every duplicate would run again. A bean that is itself a JDK proxy of the interface (a
+     * Spring Data repository) has no method of its own, and the interface's annotation applies.
+     */
+    private static void checkApplied(Method annotated, Class<?> targetClass) {
+        if (Proxy.isProxyClass(targetClass)) {
+            return;
+        }
+        Method runs = AopUtils.getMostSpecificMethod(annotated, targetClass);
+        if (!runs.equals(annotated) && !runs.isAnnotationPresent(Idempotent.class)) {
+            throw new IllegalArgumentException("@Idempotent on " + Messages.describe(annotated) + " is never applied"
+                    + " to " + targetClass.getSimpleName() + ": " + Messages.describe(runs) + " "
+                    + (annotated.getDeclaringClass().isInterface() ? "implements" : "overrides") + " it without the"
+                    + " annotation, and Spring AOP applies only the annotation of the method that runs (annotations of"
+                    + " interface and overridden methods are not inherited), so every duplicate would run again. Put"
+                    + " @Idempotent on " + Messages.describe(runs) + ".");
+        }
     }
 
     /** In Spring, key strategies are the KeyStrategy beans, by bean name: say so, rather than the core's builder. */

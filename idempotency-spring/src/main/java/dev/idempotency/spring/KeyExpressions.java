@@ -12,7 +12,12 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.expression.Expression;
 import org.springframework.expression.spel.SpelNode;
+import org.springframework.expression.spel.ast.BeanReference;
 import org.springframework.expression.spel.ast.FunctionReference;
+import org.springframework.expression.spel.ast.MethodReference;
+import org.springframework.expression.spel.ast.Projection;
+import org.springframework.expression.spel.ast.Selection;
+import org.springframework.expression.spel.ast.TypeReference;
 import org.springframework.expression.spel.ast.VariableReference;
 import org.springframework.expression.spel.standard.SpelExpression;
 
@@ -26,7 +31,8 @@ import org.springframework.expression.spel.standard.SpelExpression;
  */
 final class KeyExpressions {
 
-    private static final Pattern POSITION = Pattern.compile("[pa](\\d+)");
+    /** {@code #p0}, {@code #a12}: the names the evaluation context holds; {@code #p01} is none of them. */
+    private static final Pattern POSITION = Pattern.compile("[pa](0|[1-9]\\d{0,8})");
 
     private KeyExpressions() {
     }
@@ -42,8 +48,18 @@ final class KeyExpressions {
         }
         String[] names = parameterNames.getParameterNames(method);
         List<SpelNode> nodes = new ArrayList<>();
-        collect(spel.getAST(), nodes);
+        List<SpelNode> withinElements = new ArrayList<>();
+        collect(spel.getAST(), nodes, withinElements, false);
+        if (nodes.stream().noneMatch(KeyExpressions::readsTheCall)) {
+            throw new IllegalArgumentException(where + ": the key expression '" + expression.getExpressionString()
+                    + "' reads nothing of the call (no parameter, no bean), so every call would have the one key it"
+                    + " gives. Make it read the request, such as key = \"'order-' + #p0\".");
+        }
         for (SpelNode node : nodes) {
+            if (withinElements.contains(node) && isElementReference(node)) {
+                // Inside a projection or selection, #this (and #root) is the element at hand.
+                continue;
+            }
             if (node instanceof FunctionReference) {
                 throw new IllegalArgumentException(where + ": the key expression '"
                         + expression.getExpressionString() + "' calls the function " + node.toStringAST()
@@ -84,10 +100,27 @@ final class KeyExpressions {
                 && Integer.parseInt(position.group(1)) < method.getParameterCount();
     }
 
-    private static void collect(SpelNode node, List<SpelNode> into) {
+    /** Whether a node reads something that differs from call to call: a variable, a bean, a method or a type. */
+    private static boolean readsTheCall(SpelNode node) {
+        return node instanceof VariableReference || node instanceof BeanReference || node instanceof MethodReference
+                || node instanceof TypeReference || node instanceof FunctionReference;
+    }
+
+    private static boolean isElementReference(SpelNode node) {
+        return node instanceof VariableReference && (node.toStringAST().equals("#this")
+                || node.toStringAST().equals("#root"));
+    }
+
+    /** Every node, and separately those inside a projection's or selection's element expression. */
+    private static void collect(SpelNode node, List<SpelNode> into, List<SpelNode> withinElements,
+            boolean withinElement) {
         into.add(node);
+        if (withinElement) {
+            withinElements.add(node);
+        }
+        boolean elements = withinElement || node instanceof Projection || node instanceof Selection;
         for (int i = 0; i < node.getChildCount(); i++) {
-            collect(node.getChild(i), into);
+            collect(node.getChild(i), into, withinElements, elements);
         }
     }
 }

@@ -83,8 +83,10 @@ public final class DynamoDbStoreProvider implements IdempotencyStoreProvider {
             return builder.build();
         } catch (SdkClientException e) {
             if (region == null && String.valueOf(e.getMessage()).startsWith("Unable to load region")) {
+                // The SDK's message is kept whole; its exception is not chained, so that a startup failure's root
+                // cause names the property to set rather than the SDK's provider chain.
                 throw new IllegalStateException("No AWS region for the DynamoDB store: set " + REGION + " (such as"
-                        + " eu-west-1), or AWS_REGION, or define a DynamoDbClient bean (" + e.getMessage() + ")", e);
+                        + " eu-west-1), or AWS_REGION, or define a DynamoDbClient bean (" + e.getMessage() + ")");
             }
             throw e;
         }
