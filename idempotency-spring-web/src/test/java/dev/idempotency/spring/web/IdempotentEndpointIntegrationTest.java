@@ -409,6 +409,56 @@ class IdempotentEndpointIntegrationTest {
         assertThat(store.completes()).isEqualTo(1);
     }
 
+    @Test
+    void logsTheExpectedAnswersNeitherAsErrorsNorWithStackTraces() throws Exception {
+        String key = newKey();
+        app.post("/payments", key, PAYMENT);
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    records.add(record);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        root.addHandler(handler);
+        System.setErr(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(app.post("/payments", key, "{\"card\":\"1\",\"amount\":1}").statusCode()).isEqualTo(422);
+            assertThat(app.post("/payments", null, PAYMENT).statusCode()).isEqualTo(400);
+            assertThat(app.post("/payments", "\"open", PAYMENT).statusCode()).isEqualTo(400);
+            assertThat(app.post("/ledger", key, PAYMENT).statusCode()).isEqualTo(200);
+            assertThat(app.post("/ledger", key, "{\"card\":\"1\",\"amount\":1}").statusCode()).isEqualTo(422);
+            gate.close();
+            String running = newKey();
+            CompletableFuture<HttpResponse<byte[]>> slow =
+                    CompletableFuture.supplyAsync(() -> app.post("/payments", running, PAYMENT));
+            assertThat(gate.awaitEntered()).isTrue();
+            assertThat(app.post("/payments", running, PAYMENT).statusCode()).isEqualTo(409);
+            gate.open();
+            slow.get(20, TimeUnit.SECONDS);
+        } finally {
+            System.setErr(err);
+            root.removeHandler(handler);
+        }
+
+        // slf4j-simple prints WARN and above here (the build sets the level), JUL records go to the handler.
+        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).isEmpty();
+        assertThat(records).isEmpty();
+    }
+
     static JsonNode assertProblem(HttpResponse<byte[]> response, int status, String title) {
         assertThat(response.statusCode()).as(WebApp.text(response)).isEqualTo(status);
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type ->
