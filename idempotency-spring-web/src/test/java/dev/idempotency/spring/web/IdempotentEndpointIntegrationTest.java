@@ -399,6 +399,21 @@ class IdempotentEndpointIntegrationTest {
     }
 
     @Test
+    void readsTheHeaderKeyOfAServiceMethodThroughSpelToo() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/ledger-spel", key, PAYMENT, "X-User", "alice");
+        HttpResponse<byte[]> replay = app.post("/ledger-spel", key, PAYMENT, "X-User", "alice");
+        HttpResponse<byte[]> otherCaller = app.post("/ledger-spel", key, PAYMENT, "X-User", "bob");
+
+        assertThat(WebApp.text(first)).contains("\"id\":\"spel-1\"");
+        assertThat(replay.body()).isEqualTo(first.body());
+        // Scoped by the caller as at the endpoints: bob's equal key is his own.
+        assertThat(WebApp.text(otherCaller)).contains("\"id\":\"spel-2\"");
+        assertThat(gate.runs()).isEqualTo(2);
+    }
+
+    @Test
     void leavesHandlerMethodsToTheWebLayerSoThatEachRequestMakesOneRecord() {
         String key = newKey();
 

@@ -200,6 +200,11 @@ public class PaymentsApp {
             return "x".repeat((int) payment.amount());
         }
 
+        @PostMapping("/ledger-spel")
+        public Receipt recordBySpel(@RequestBody Payment payment) {
+            return ledger.recordBySpel(payment);
+        }
+
         /** Not idempotent itself: the service method it calls is, by the request's header. */
         @PostMapping("/ledger")
         public Receipt record(@RequestBody Payment payment) {
@@ -219,6 +224,12 @@ public class PaymentsApp {
         public Receipt record(Payment payment) {
             int run = gate.pass();
             return new Receipt("ledger-" + run, payment.card(), payment.amount(), run);
+        }
+
+        @Idempotent(name = "ledger.spel", key = "@idempotencyKeyHeader.current()")
+        public Receipt recordBySpel(Payment payment) {
+            int run = gate.pass();
+            return new Receipt("spel-" + run, payment.card(), payment.amount(), run);
         }
     }
 
