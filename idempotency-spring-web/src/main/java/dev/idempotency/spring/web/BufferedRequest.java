@@ -35,10 +35,15 @@ final class BufferedRequest extends HttpServletRequestWrapper {
 
     /** Reads at most {@code limit} bytes; a declared length over it is not read at all. */
     static BufferedRequest read(HttpServletRequest request, int limit) throws IOException {
-        if (request.getContentLengthLong() > limit) {
+        long declared = request.getContentLengthLong();
+        if (declared > limit) {
             return new BufferedRequest(request, new byte[0], request.getInputStream(), true);
         }
         InputStream in = request.getInputStream();
+        if (declared >= 0) {
+            // The container holds the body to its declared length: read just that, in one buffer of its size.
+            return new BufferedRequest(request, in.readNBytes((int) declared), null, false);
+        }
         byte[] bytes = in.readNBytes(limit + 1);
         if (bytes.length > limit) {
             return new BufferedRequest(request, bytes, in, true);
