@@ -47,23 +47,26 @@ final class IdempotencyAspect implements Ordered {
     public @Nullable Object around(ProceedingJoinPoint joinPoint) throws Throwable {
         AnnotatedMethod annotated = annotatedMethod(joinPoint);
         IdempotentOperation<Object> operation = annotated.operation();
+        if (operation == null) {
+            // Left to another integration (the web module's endpoints), which applies the annotation itself.
+            return joinPoint.proceed();
+        }
         Object[] arguments = joinPoint.getArgs();
         if (operation.isAsync()) {
-            return aroundAsync(joinPoint, annotated, arguments);
+            return aroundAsync(joinPoint, annotated, operation, arguments);
         }
         Expression keyExpression = annotated.keyExpression();
         if (keyExpression == null) {
             return operation.invoke(arguments, joinPoint::proceed);
         }
-        return operation.execute(evaluateKey(annotated, keyExpression, arguments), Arrays.asList(arguments),
-                joinPoint::proceed);
+        return operation.execute(evaluateKey(annotated, operation, keyExpression, arguments),
+                Arrays.asList(arguments), joinPoint::proceed);
     }
 
     /** The stage's key is claimed now; what the method throws before it returns a stage is settled as a sync body's. */
     @SuppressWarnings("unchecked")
     private CompletableFuture<Object> aroundAsync(ProceedingJoinPoint joinPoint, AnnotatedMethod annotated,
-            Object[] arguments) throws Throwable {
-        IdempotentOperation<Object> operation = annotated.operation();
+            IdempotentOperation<Object> operation, Object[] arguments) throws Throwable {
         Expression keyExpression = annotated.keyExpression();
         IdempotentSupplier<@Nullable CompletionStage<Object>, Throwable> body =
                 () -> (CompletionStage<Object>) joinPoint.proceed();
@@ -72,7 +75,7 @@ final class IdempotencyAspect implements Ordered {
         }
         Object key;
         try {
-            key = evaluateKey(annotated, keyExpression, arguments);
+            key = evaluateKey(annotated, operation, keyExpression, arguments);
         } catch (IdempotencyKeyException e) {
             // As the core reports a key strategy's failure to an asynchronous caller: in the future.
             return CompletableFuture.failedFuture(e);
@@ -94,14 +97,15 @@ final class IdempotencyAspect implements Ordered {
      * Evaluates the key expression over the arguments ({@code #order}, {@code #p0}, {@code #a0}, {@code @beanName}).
      * A {@code null} key is left to the core, which refuses the call by its missing-key policy.
      */
-    private @Nullable Object evaluateKey(AnnotatedMethod annotated, Expression keyExpression, Object[] arguments) {
+    private @Nullable Object evaluateKey(AnnotatedMethod annotated, IdempotentOperation<Object> operation,
+            Expression keyExpression, Object[] arguments) {
         MethodBasedEvaluationContext context =
                 new MethodBasedEvaluationContext(null, annotated.method(), arguments, methods.parameterNames());
         context.setBeanResolver(beanResolver);
         try {
             return keyExpression.getValue(context);
         } catch (RuntimeException e) {
-            String namespace = annotated.operation().namespace();
+            String namespace = operation.namespace();
             throw new IdempotencyKeyException(namespace, "Cannot evaluate the key expression '"
                     + keyExpression.getExpressionString() + "' of " + annotated.description()
                     + " (namespace " + namespace + "): " + failure(e) + ". Fix the expression or the arguments;"

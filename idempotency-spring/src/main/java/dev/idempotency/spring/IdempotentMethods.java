@@ -143,6 +143,9 @@ final class IdempotentMethods implements SmartInitializingSingleton {
     private AnnotatedMethod resolve(Method invoked, Class<?> targetClass) {
         Method specific = AopUtils.getMostSpecificMethod(invoked, targetClass);
         Method method = specific.isAnnotationPresent(Idempotent.class) ? specific : invoked;
+        if (isExcluded(method, targetClass)) {
+            return new AnnotatedMethod(method, targetClass, null, null);
+        }
         Idempotent annotation = method.getAnnotation(Idempotent.class);
         checkKeyStrategy(method, targetClass, annotation.keyStrategy());
         // The class the call is made on, not the one declaring the method: subclasses keep their records apart.
@@ -186,6 +189,12 @@ final class IdempotentMethods implements SmartInitializingSingleton {
         }
     }
 
+    /** Whether an {@link IdempotentMethodExclusion} bean leaves the method to another integration. */
+    private boolean isExcluded(Method method, Class<?> targetClass) {
+        return beanFactory.getBeanProvider(IdempotentMethodExclusion.class).orderedStream()
+                .anyMatch(exclusion -> exclusion.excludes(method, targetClass));
+    }
+
     /** In Spring, key strategies are the KeyStrategy beans, by bean name: say so, rather than the core's builder. */
     private void checkKeyStrategy(Method method, Class<?> targetClass, String keyStrategy) {
         if (keyStrategy.isBlank()) {
@@ -208,9 +217,9 @@ final class IdempotentMethods implements SmartInitializingSingleton {
 
     /**
      * An annotated method, resolved for the class it is called on: its operation, and its parsed key expression if it
-     * has one.
+     * has one; no operation when an {@link IdempotentMethodExclusion} leaves the method to another integration.
      */
-    record AnnotatedMethod(Method method, Class<?> targetClass, IdempotentOperation<Object> operation,
+    record AnnotatedMethod(Method method, Class<?> targetClass, @Nullable IdempotentOperation<Object> operation,
             @Nullable Expression keyExpression) {
 
         /** How messages name it: {@code EmailSender.send(String, String)}. */

@@ -1,0 +1,272 @@
+package dev.idempotency.spring.web;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+
+/**
+ * Holds the body an endpoint writes, up to a limit, so that it can be stored before the first byte reaches the
+ * client, and the client's response is never committed half-written; status and headers go to the response as the
+ * handler sets them. Past the limit (or once the handler goes asynchronous) it passes everything through: what was
+ * held is written out and the rest follows directly, and the response is no longer storable.
+ */
+final class CapturingResponse extends HttpServletResponseWrapper {
+
+    private final HttpServletResponse response;
+    private final int limit;
+    private @Nullable ByteArrayOutputStream held = new ByteArrayOutputStream(256);
+    private @Nullable ServletOutputStream stream;
+    private @Nullable PrintWriter writer;
+    private boolean overflowed;
+    private boolean errorSent;
+
+    CapturingResponse(HttpServletResponse response, int limit) {
+        super(response);
+        this.response = response;
+        this.limit = limit;
+    }
+
+    /** Whether the body went past the limit, and was passed through. */
+    boolean overflowed() {
+        return overflowed;
+    }
+
+    /** Whether everything now goes straight to the client. */
+    boolean passingThrough() {
+        return held == null;
+    }
+
+    /** Whether the handler sent an error, which the container renders after the handler, beyond capture. */
+    boolean errorSent() {
+        return errorSent;
+    }
+
+    /** The body held so far (empty once passing through). */
+    byte[] body() {
+        flushWriter();
+        return held == null ? new byte[0] : held.toByteArray();
+    }
+
+    /** The status and the headers named in {@code stored} (case-insensitively), in the response's order. */
+    StoredResponse toStored(Set<String> stored, byte @Nullable [] body) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        String contentType = response.getContentType();
+        if (contentType != null && stored.contains("content-type")) {
+            headers.put("Content-Type", List.of(contentType));
+        }
+        for (String name : response.getHeaderNames()) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (lower.equals("content-type") || !stored.contains(lower)
+                    || IdempotencyWebConfig.NEVER_STORED_HEADERS.contains(lower)) {
+                continue;
+            }
+            Collection<String> values = response.getHeaders(name);
+            headers.computeIfAbsent(name, n -> new ArrayList<>()).addAll(values);
+        }
+        return new StoredResponse(response.getStatus(), headers, body);
+    }
+
+    /** From now on the body goes straight to the client, after what was held. */
+    void passThrough() throws IOException {
+        flushWriter();
+        ByteArrayOutputStream bytes = held;
+        if (bytes == null) {
+            return;
+        }
+        held = null;
+        if (bytes.size() > 0) {
+            response.getOutputStream().write(bytes.toByteArray());
+        }
+    }
+
+    /** Writes what was held to the client, with its length. */
+    void commit() throws IOException {
+        flushWriter();
+        ByteArrayOutputStream bytes = held;
+        if (bytes == null || errorSent) {
+            return;
+        }
+        held = null;
+        response.setContentLength(bytes.size());
+        if (bytes.size() > 0) {
+            response.getOutputStream().write(bytes.toByteArray());
+        }
+    }
+
+    private void flushWriter() {
+        if (writer != null) {
+            writer.flush();
+        }
+    }
+
+    private void write(byte[] bytes, int offset, int length) throws IOException {
+        ByteArrayOutputStream buffer = held;
+        if (buffer != null && buffer.size() + length > limit) {
+            overflowed = true;
+            passThrough();
+            buffer = null;
+        }
+        if (buffer == null) {
+            response.getOutputStream().write(bytes, offset, length);
+        } else {
+            buffer.write(bytes, offset, length);
+        }
+    }
+
+    @Override
+    public ServletOutputStream getOutputStream() {
+        if (writer != null) {
+            throw new IllegalStateException("getWriter() has already been called for this response");
+        }
+        return outputStream();
+    }
+
+    private ServletOutputStream outputStream() {
+        if (stream == null) {
+            stream = new ServletOutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    CapturingResponse.this.write(new byte[] { (byte) b }, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] bytes, int offset, int length) throws IOException {
+                    CapturingResponse.this.write(bytes, offset, length);
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    if (held == null) {
+                        response.getOutputStream().flush();
+                    }
+                }
+
+                @Override
+                public boolean isReady() {
+                    return true;
+                }
+
+                @Override
+                public void setWriteListener(WriteListener listener) {
+                    throw new UnsupportedOperationException("the body of an idempotent response is written blocking");
+                }
+            };
+        }
+        return stream;
+    }
+
+    @Override
+    public PrintWriter getWriter() {
+        if (writer == null) {
+            if (stream != null) {
+                throw new IllegalStateException("getOutputStream() has already been called for this response");
+            }
+            writer = new PrintWriter(new OutputStreamWriter(outputStream(), Charset.forName(getCharacterEncoding())));
+        }
+        return writer;
+    }
+
+    @Override
+    public void flushBuffer() throws IOException {
+        flushWriter();
+        if (held == null) {
+            response.flushBuffer();
+        }
+    }
+
+    @Override
+    public boolean isCommitted() {
+        return response.isCommitted();
+    }
+
+    @Override
+    public void reset() {
+        response.reset();
+        resetHeld();
+    }
+
+    @Override
+    public void resetBuffer() {
+        response.resetBuffer();
+        resetHeld();
+    }
+
+    private void resetHeld() {
+        if (held != null) {
+            flushWriter();
+            held.reset();
+        }
+    }
+
+    @Override
+    public void setContentLength(int length) {
+        if (held == null) {
+            response.setContentLength(length);
+        }
+    }
+
+    @Override
+    public void setContentLengthLong(long length) {
+        if (held == null) {
+            response.setContentLengthLong(length);
+        }
+    }
+
+    @Override
+    public void setHeader(String name, @Nullable String value) {
+        if (held == null || !"content-length".equalsIgnoreCase(name)) {
+            response.setHeader(name, value);
+        }
+    }
+
+    @Override
+    public void addHeader(String name, @Nullable String value) {
+        if (held == null || !"content-length".equalsIgnoreCase(name)) {
+            response.addHeader(name, value);
+        }
+    }
+
+    @Override
+    public void setIntHeader(String name, int value) {
+        if (held == null || !"content-length".equalsIgnoreCase(name)) {
+            response.setIntHeader(name, value);
+        }
+    }
+
+    @Override
+    public void addIntHeader(String name, int value) {
+        if (held == null || !"content-length".equalsIgnoreCase(name)) {
+            response.addIntHeader(name, value);
+        }
+    }
+
+    @Override
+    public void sendError(int status, @Nullable String message) throws IOException {
+        errorSent = true;
+        resetHeld();
+        response.sendError(status, message);
+    }
+
+    @Override
+    public void sendError(int status) throws IOException {
+        errorSent = true;
+        resetHeld();
+        response.sendError(status);
+    }
+}

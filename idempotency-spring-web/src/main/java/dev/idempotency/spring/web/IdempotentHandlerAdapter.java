@@ -1,0 +1,295 @@
+package dev.idempotency.spring.web;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.core.Ordered;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.HandlerAdapter;
+import org.springframework.web.servlet.HandlerMapping;
+import org.springframework.web.servlet.ModelAndView;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
+
+import dev.idempotency.Idempotency;
+import dev.idempotency.IdempotencyReplayException;
+import dev.idempotency.IdempotentOperation;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.Part;
+
+/**
+ * Runs idempotent endpoints: around Spring MVC's own adapter, for the handler methods that {@link IdempotentEndpoints}
+ * holds, and for nothing else. It sees the matched handler and its route template, reads the key and the body (at
+ * most a limit) before the store is asked, runs the handler through the endpoint's {@link IdempotentOperation} while
+ * holding its response, and writes either that response or the stored one (with {@code Idempotent-Replayed: true}).
+ * Framework answers (400, 409, 413, 422, 503) are thrown, for {@link IdempotencyExceptionHandler} to write; so is
+ * what the handler throws, after its key was released, for the application's own exception handlers.
+ */
+final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
+
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final IdempotentEndpoints endpoints;
+    private final ObjectProvider<RequestMappingHandlerAdapter> delegates;
+    private final ObjectProvider<Idempotency> idempotency;
+    private final IdempotencyWebConfig config;
+    private final IdempotencyScopeResolver scopes;
+    private final Set<String> storedHeaders;
+    private volatile @Nullable RequestMappingHandlerAdapter delegate;
+
+    IdempotentHandlerAdapter(IdempotentEndpoints endpoints, ObjectProvider<RequestMappingHandlerAdapter> delegates,
+            ObjectProvider<Idempotency> idempotency, IdempotencyWebConfig config, IdempotencyScopeResolver scopes) {
+        this.endpoints = endpoints;
+        this.delegates = delegates;
+        this.idempotency = idempotency;
+        this.config = config;
+        this.scopes = scopes;
+        this.storedHeaders = config.storedHeaders().stream().map(h -> h.toLowerCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** Before Spring MVC's own adapters, which would run the handler unprotected. */
+    @Override
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE;
+    }
+
+    @Override
+    public boolean supports(Object handler) {
+        return handler instanceof HandlerMethod method && endpoints.contains(method.getMethod());
+    }
+
+    @Override
+    public @Nullable ModelAndView handle(HttpServletRequest request, HttpServletResponse response, Object handler)
+            throws Exception {
+        HandlerMethod method = (HandlerMethod) handler;
+        Endpoint endpoint = endpoints.forRequest(method, request);
+        IdempotentOperation<StoredResponse> operation = endpoint == null ? null : endpoint.operation();
+        if (operation == null) {
+            return delegate().handle(request, response, handler);
+        }
+        String key = KeyHeader.read(request, config.headerName(), operation.namespace());
+        if (key == null) {
+            if (config.keyRequired()) {
+                throw new KeyHeader.InvalidKeyException(operation.namespace(), "This endpoint requires an "
+                        + config.headerName() + " header: send a unique key, such as " + config.headerName()
+                        + ": \"8e03978e-40d5-43e8-bc93-6894a57f9324\", and the same key again to retry.");
+            }
+            return delegate().handle(request, response, handler);
+        }
+        boolean form = isForm(request);
+        Map<String, String[]> parameters = form ? request.getParameterMap() : Map.of();
+        BufferedRequest buffered = BufferedRequest.read(request, config.maxRequestBytes());
+        if (buffered.oversized()) {
+            if (config.oversized() == OversizedPolicy.REFUSE) {
+                throw new RequestTooLargeException(config.maxRequestBytes());
+            }
+            return delegate().handle(buffered, response, handler);
+        }
+        String scoped = KeyHeader.scoped(scopes.scope(request), key);
+        Map<String, Object> payload = fingerprint(request, buffered.body(), form, parameters);
+        Idempotency engine = idempotency.getObject();
+        int limit = Math.min(config.maxResponseBytes(), engine.store().maxResultBytes());
+        CapturingResponse capture = new CapturingResponse(response, limit);
+        boolean[] ran = { false };
+        StoredResponse stored;
+        try {
+            stored = operation.execute(scoped, payload, () -> {
+                ran[0] = true;
+                return run(buffered, capture, response, handler, engine.store().maxResultBytes());
+            });
+        } catch (NotStored notStored) {
+            capture.commit();
+            return notStored.view();
+        }
+        if (ran[0]) {
+            capture.commit();
+        } else {
+            replay(stored, response, operation.namespace(), scoped);
+        }
+        return null;
+    }
+
+    /** Runs the handler and returns its response to store, or throws {@link NotStored} to release the key. */
+    private StoredResponse run(BufferedRequest request, CapturingResponse capture, HttpServletResponse response,
+            Object handler, int storeLimit) throws Exception {
+        ModelAndView view = delegate().handle(request, capture, handler);
+        if (view != null || request.isAsyncStarted()) {
+            capture.passThrough();
+            throw new NotStored(view);
+        }
+        if (capture.errorSent() || !isFinal(response.getStatus())) {
+            throw new NotStored(null);
+        }
+        if (capture.overflowed()) {
+            return tooLarge(capture);
+        }
+        StoredResponse stored = capture.toStored(storedHeaders, capture.body());
+        return stored.estimatedBytes() > storeLimit ? tooLarge(capture) : stored;
+    }
+
+    /** A response too large to keep: refused to retries, or released to run them again. */
+    private StoredResponse tooLarge(CapturingResponse capture) {
+        if (config.oversized() == OversizedPolicy.RUN_UNPROTECTED) {
+            throw new NotStored(null);
+        }
+        return capture.toStored(storedHeaders, null);
+    }
+
+    /**
+     * Whether a status is a final answer that a retry gets again: 2xx, 3xx and 4xx but those that say "try again"
+     * (408, 409, 425, 429); 5xx only when configured so (Stripe keeps its 500s), and never 502, 503 or 504.
+     */
+    private boolean isFinal(int status) {
+        if (status < 500) {
+            return status != 408 && status != 409 && status != 425 && status != 429;
+        }
+        return config.keepServerErrors() && status != 502 && status != 503 && status != 504;
+    }
+
+    private void replay(StoredResponse stored, HttpServletResponse response, String namespace, String key)
+            throws IOException {
+        byte[] body = stored.body();
+        if (body == null) {
+            throw new IdempotencyReplayException(namespace, namespace + "#" + sha256(key), "The first request with"
+                    + " this key ran and answered " + stored.status() + ", but its response was too large to keep"
+                    + " (idempotency.web.max-response-bytes, or the store's limit), so it cannot be replayed. The"
+                    + " handler did not run again.");
+        }
+        response.setStatus(stored.status());
+        stored.headers().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
+        response.setHeader(IdempotencyWebConfig.REPLAYED_HEADER, "true");
+        response.setContentLength(body.length);
+        if (body.length > 0) {
+            response.getOutputStream().write(body);
+        }
+    }
+
+    /**
+     * What the request asks for: its method, route template, query string (when configured) and the SHA-256 of its
+     * body; for forms and multipart requests, whose bodies the container parses, their parameters and parts too.
+     */
+    private Map<String, Object> fingerprint(HttpServletRequest request, byte[] body, boolean form,
+            Map<String, String[]> parameters) throws IOException {
+        Map<String, Object> payload = new HashMap<>(8);
+        payload.put("method", request.getMethod());
+        payload.put("route", String.valueOf(request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE)));
+        String query = request.getQueryString();
+        if (config.includeQuery() && query != null) {
+            payload.put("query", query);
+        }
+        payload.put("body", sha256(body));
+        if (form) {
+            Map<String, List<String>> values = new TreeMap<>();
+            parameters.forEach((name, array) -> values.put(name, Arrays.asList(array)));
+            payload.put("parameters", values);
+            List<Map<String, Object>> parts = parts(request);
+            if (!parts.isEmpty()) {
+                payload.put("parts", parts);
+            }
+        }
+        return payload;
+    }
+
+    private static List<Map<String, Object>> parts(HttpServletRequest request) throws IOException {
+        String contentType = request.getContentType();
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/")) {
+            return List.of();
+        }
+        List<Map<String, Object>> parts = new ArrayList<>();
+        try {
+            for (Part part : request.getParts()) {
+                Map<String, Object> described = new HashMap<>();
+                described.put("name", part.getName());
+                if (part.getSubmittedFileName() != null) {
+                    described.put("fileName", part.getSubmittedFileName());
+                }
+                if (part.getContentType() != null) {
+                    described.put("contentType", part.getContentType());
+                }
+                MessageDigest digest = sha256Digest();
+                try (InputStream in = new DigestInputStream(part.getInputStream(), digest)) {
+                    in.transferTo(java.io.OutputStream.nullOutputStream());
+                }
+                described.put("sha256", HEX.formatHex(digest.digest()));
+                parts.add(described);
+            }
+        } catch (jakarta.servlet.ServletException e) {
+            throw new IOException("Cannot read the parts of a multipart request", e);
+        }
+        return parts;
+    }
+
+    private static boolean isForm(HttpServletRequest request) {
+        String contentType = request.getContentType();
+        if (contentType == null) {
+            return false;
+        }
+        String type = contentType.toLowerCase(Locale.ROOT);
+        return type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/");
+    }
+
+    private RequestMappingHandlerAdapter delegate() {
+        RequestMappingHandlerAdapter adapter = delegate;
+        if (adapter == null) {
+            adapter = delegates.getIfUnique();
+            if (adapter == null) {
+                throw new IllegalStateException("Idempotent endpoints need one RequestMappingHandlerAdapter bean"
+                        + " (Spring MVC's, from @EnableWebMvc or Spring Boot), but there is none or several");
+            }
+            delegate = adapter;
+        }
+        return adapter;
+    }
+
+    static String sha256(String text) {
+        return sha256(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String sha256(byte[] bytes) {
+        return HEX.formatHex(sha256Digest().digest(bytes));
+    }
+
+    private static MessageDigest sha256Digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** A body larger than {@link IdempotencyWebConfig#maxRequestBytes()}, under {@link OversizedPolicy#REFUSE}. */
+    static final class RequestTooLargeException extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        private final int limit;
+
+        RequestTooLargeException(int limit) {
+            super("The request body is larger than the " + limit + " bytes an idempotent endpoint accepts", null,
+                    false, false);
+            this.limit = limit;
+        }
+
+        int limit() {
+            return limit;
+        }
+    }
+}
