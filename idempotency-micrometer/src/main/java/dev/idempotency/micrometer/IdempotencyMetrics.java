@@ -49,8 +49,10 @@ import io.micrometer.observation.ObservationRegistry;
  *
  * <p>The namespace is one per operation (the annotated method, or the name given to
  * {@link Idempotency#operation(String, Class)}), so tags stay bounded as long as namespaces are not made per request.
- * Keys and record ids never reach a tag or a key value. Immutable and thread-safe; register one instance on one
- * {@link Idempotency}.
+ * Keys and record ids never reach a tag or a key value. Immutable and thread-safe; instances on one registry share
+ * their meters, so several {@link Idempotency} instances on the same store may share one.
+ *
+ * <p>In Spring Boot, {@code IdempotencyMetricsAutoConfiguration} does all this for the application's registries.
  */
 public final class IdempotencyMetrics {
 
