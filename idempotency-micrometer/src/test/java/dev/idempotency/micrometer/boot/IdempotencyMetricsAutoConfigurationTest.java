@@ -114,6 +114,18 @@ class IdempotencyMetricsAutoConfigurationTest {
                 });
     }
 
+    @Test
+    void turnsTheObservationsOffWithBootsOwnPropertyAndKeepsCounting() {
+        runner.withConfiguration(METRICS).withConfiguration(OBSERVATIONS)
+                .withPropertyValues("management.observations.enable.idempotency=false").run(context -> {
+                    context.getBean(Invoices.class).issue("i-1");
+
+                    MeterRegistry meters = context.getBean(MeterRegistry.class);
+                    assertThat(meters.find(IdempotencyMetrics.OBSERVATION).timers()).isEmpty();
+                    assertThat(meters.get(IdempotencyMetrics.CALLS).counter().count()).isEqualTo(1);
+                });
+    }
+
     /** Prints what {@code /actuator/metrics/idempotency.calls} answers after a few calls, for the README. */
     @Test
     void showsTheCallsAsTheActuatorsMetricsEndpointDoes() {
