@@ -172,6 +172,8 @@ class CallObservationTest {
         assertThat(executed.count()).isEqualTo(1);
         assertThat(meters.get(IdempotencyMetrics.OBSERVATION).tag("outcome", "replayed_from_cache").timer().count())
                 .isEqualTo(1);
+        assertThat(meters.get(IdempotencyMetrics.OBSERVATION + ".active").tag("namespace", "orders.place")
+                .longTaskTimer().activeTasks()).isZero();
     }
 
     /** Counts the starts and stops of each context, and remembers each call's outcome and the stopping thread. */
