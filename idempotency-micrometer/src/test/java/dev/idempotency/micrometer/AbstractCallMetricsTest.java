@@ -165,7 +165,8 @@ abstract class AbstractCallMetricsTest {
 
     @Test
     void countsAnExecutedCall() {
-        assertThat(counted(() -> place().execute(key(), "p", () -> "receipt"))).isEqualTo(Map.of(calls("executed"), 1.0));
+        assertThat(counted(() -> place().execute(key(), "p", () -> "receipt")))
+                .isEqualTo(Map.of(calls("executed"), 1.0));
     }
 
     @Test

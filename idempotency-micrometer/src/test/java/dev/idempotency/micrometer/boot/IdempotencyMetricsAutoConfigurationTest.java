@@ -29,7 +29,7 @@ import io.micrometer.observation.ObservationRegistry;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The auto-configuration in contexts that {@link ApplicationContextRunner} starts with Boot's own Micrometer set-up. */
+/** The auto-configuration in contexts that {@link ApplicationContextRunner} starts, with Boot's Micrometer set-up. */
 class IdempotencyMetricsAutoConfigurationTest {
 
     private static final AutoConfigurations METRICS = AutoConfigurations.of(MetricsAutoConfiguration.class,
