@@ -23,6 +23,7 @@ import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
+import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveDescription;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbWaiter;
@@ -93,6 +94,28 @@ public final class DynamoDbIdempotencyTable {
     /** {@link #create(DynamoDbIdempotencyStore)} for a store with every default attribute name. */
     public static boolean create(DynamoDbClient client, String tableName) {
         return create(DynamoDbIdempotencyStore.builder().client(client).tableName(tableName).build());
+    }
+
+    /**
+     * The status of the table {@code store} uses, from one {@code DescribeTable} (IAM: {@code dynamodb:DescribeTable})
+     * that takes at most {@code timeout}, the SDK's retries included: for health checks. {@code ACTIVE} and
+     * {@code UPDATING} tables serve reads and writes.
+     *
+     * @throws IdempotencyStoreException when the table does not exist, or cannot be described in time
+     */
+    public static TableStatus status(DynamoDbIdempotencyStore store, Duration timeout) {
+        Objects.requireNonNull(store, "store must not be null");
+        Objects.requireNonNull(timeout, "timeout must not be null");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
+        }
+        TableLayout layout = store.layout();
+        try {
+            return store.client().describeTable(b -> b.tableName(layout.tableName())
+                    .overrideConfiguration(o -> o.apiCallTimeout(timeout))).table().tableStatus();
+        } catch (SdkException e) {
+            throw store.failures().translate("describe the table", "DescribeTable", e);
+        }
     }
 
     private static TableDescription awaitActive(DynamoDbClient client, TableLayout layout, StoreFailures failures) {

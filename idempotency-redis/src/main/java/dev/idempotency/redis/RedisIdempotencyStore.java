@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
@@ -163,6 +165,38 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     /** The prefix of every record's key. */
     public String keyPrefix() {
         return keyPrefix;
+    }
+
+    /**
+     * Sends {@code PING} on the store's connection (opening it first when there is none yet) and returns the reply,
+     * {@code PONG}: for health checks. Waits at most {@code timeout} for the reply, and when it must connect first,
+     * as long as the client's connect timeout too.
+     *
+     * @throws IdempotencyStoreException when Redis cannot be reached or does not answer in time
+     */
+    public String ping(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout must not be null");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
+        }
+        String action = "ping Redis";
+        RedisFuture<String> reply = commands(action).ping();
+        try {
+            return reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            reply.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new IdempotencyStoreException("Failed to " + action + ": interrupted while waiting for PONG", e);
+        } catch (TimeoutException e) {
+            reply.cancel(false);
+            throw new IdempotencyStoreException("Failed to " + action + ": " + link.where() + " did not answer PING"
+                    + " within " + timeout.toMillis() + " ms. Check that Redis is up and not overloaded (SLOWLOG,"
+                    + " LATENCY), and the network.", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw failures.translate(action, "PING", cause instanceof RedisException redis ? redis
+                    : new RedisException(cause));
+        }
     }
 
     /**

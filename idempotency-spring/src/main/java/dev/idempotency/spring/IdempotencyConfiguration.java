@@ -1,5 +1,6 @@
 package dev.idempotency.spring;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -20,6 +21,7 @@ import org.springframework.core.type.AnnotationMetadata;
 import dev.idempotency.Idempotency;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyListener;
+import dev.idempotency.IdempotencyObserver;
 import dev.idempotency.key.KeyStrategy;
 import dev.idempotency.serialization.ResultSerializer;
 import dev.idempotency.store.IdempotencyStore;
@@ -45,20 +47,26 @@ public class IdempotencyConfiguration implements ImportAware {
 
     /**
      * The engine. Beans of the application win: an {@link IdempotencyStore}, an {@link IdempotencyConfig}, a
-     * {@link ResultSerializer}, every {@link IdempotencyListener}; every {@link KeyStrategy} bean is registered
-     * under its bean name. The rest comes from the properties, read (and checked) at startup.
+     * {@link ResultSerializer}, every {@link IdempotencyListener} and every {@link IdempotencyObserver} (in their
+     * order, each told of every call); every {@link KeyStrategy} bean is registered under its bean name. The rest
+     * comes from the properties, read (and checked) at startup.
      */
     @Bean
     Idempotency idempotency(Environment environment, ObjectProvider<IdempotencyProperties> properties,
             ObjectProvider<IdempotencyStore> stores, ObjectProvider<IdempotencyConfig> configs,
             ObjectProvider<ResultSerializer> serializers, ObjectProvider<IdempotencyListener> listeners,
-            ListableBeanFactory beanFactory, DefaultStoreFactory defaultStores) {
+            ObjectProvider<IdempotencyObserver> observers, ListableBeanFactory beanFactory,
+            DefaultStoreFactory defaultStores) {
         IdempotencyProperties settings = properties.getIfAvailable(() -> IdempotencyProperties.from(environment));
         Idempotency.Builder builder = Idempotency.builder()
                 .store(stores.getIfAvailable(() -> defaultStores.create(settings, environment)))
                 .config(configs.getIfAvailable(settings::toConfig));
         serializers.ifAvailable(builder::serializer);
         listeners.orderedStream().forEach(builder::listener);
+        List<IdempotencyObserver> observing = observers.orderedStream().toList();
+        if (!observing.isEmpty()) {
+            builder.observer(observing.size() == 1 ? observing.get(0) : new CompositeObserver(observing));
+        }
         Map<String, KeyStrategy> strategies =
                 BeanFactoryUtils.beansOfTypeIncludingAncestors(beanFactory, KeyStrategy.class);
         strategies.forEach(builder::keyStrategy);

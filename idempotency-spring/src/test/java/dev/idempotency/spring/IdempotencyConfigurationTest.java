@@ -9,7 +9,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -22,8 +24,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
+import dev.idempotency.CallOutcome;
 import dev.idempotency.Idempotency;
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.IdempotencyObserver;
 import dev.idempotency.Idempotent;
 import dev.idempotency.InProgressPolicy;
 import dev.idempotency.serialization.JacksonResultSerializer;
@@ -130,6 +134,29 @@ class IdempotencyConfigurationTest {
         }
     }
 
+    @Test
+    void usesTheApplicationsObserver() {
+        try (AnnotationConfigApplicationContext context = Contexts.start(AppConfig.class, OneObserver.class)) {
+            Receipts receipts = context.getBean(Receipts.class);
+
+            receipts.issue("r-1");
+            receipts.issue("r-1");
+
+            assertThat(context.getBean(RecordingObserver.class).seen()).containsExactly(
+                    "start", "leave", "end EXECUTED", "start", "leave", "end REPLAYED_FROM_CACHE");
+        }
+    }
+
+    @Test
+    void tellsEveryObserverOfEveryCallClosingInReverseOrder() {
+        try (AnnotationConfigApplicationContext context = Contexts.start(AppConfig.class, TwoObservers.class)) {
+            context.getBean(Receipts.class).issue("r-1");
+
+            assertThat(TwoObservers.SEEN).containsExactly("first start", "second start", "second leave",
+                    "first leave", "second end EXECUTED", "first end EXECUTED");
+        }
+    }
+
     @ParameterizedTest(name = "{0}={1}")
     @MethodSource("unreadableProperties")
     void failsStartupNamingThePropertyAndTheValue(String property, String value, String shownValue, String expected) {
@@ -211,6 +238,53 @@ class IdempotencyConfigurationTest {
         @Bean
         RecordingListener second() {
             return new RecordingListener();
+        }
+    }
+
+    @Configuration
+    static class OneObserver {
+
+        @Bean
+        RecordingObserver observer() {
+            return new RecordingObserver("", new CopyOnWriteArrayList<>());
+        }
+    }
+
+    @Configuration
+    static class TwoObservers {
+
+        static final List<String> SEEN = new CopyOnWriteArrayList<>();
+
+        @Bean
+        @org.springframework.core.annotation.Order(1)
+        RecordingObserver first() {
+            return new RecordingObserver("first ", SEEN);
+        }
+
+        @Bean
+        @org.springframework.core.annotation.Order(2)
+        RecordingObserver second() {
+            return new RecordingObserver("second ", SEEN);
+        }
+    }
+
+    /** An observer that writes down what it is told, each line starting with its prefix. */
+    record RecordingObserver(String prefix, List<String> seen) implements IdempotencyObserver {
+
+        @Override
+        public ObservedCall start(String namespace) {
+            seen.add(prefix + "start");
+            return new ObservedCall() {
+                @Override
+                public void leave() {
+                    seen.add(prefix + "leave");
+                }
+
+                @Override
+                public void end(CallOutcome outcome, Throwable failure) {
+                    seen.add(prefix + "end " + outcome);
+                }
+            };
         }
     }
 

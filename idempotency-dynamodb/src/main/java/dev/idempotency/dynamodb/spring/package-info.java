@@ -1,6 +1,7 @@
 /**
  * The DynamoDB store's Spring wiring: {@code idempotency.store.type=dynamodb} and the {@code idempotency.dynamodb.*}
- * properties. Used by the Spring module when it is on the class path; nothing here is meant to be called directly.
+ * properties, and in Spring Boot the {@code idempotency} health indicator (its table exists and is active). Used by
+ * the Spring module and by Boot when they are on the class path; nothing here is meant to be called directly.
  */
 @NullMarked
 package dev.idempotency.dynamodb.spring;

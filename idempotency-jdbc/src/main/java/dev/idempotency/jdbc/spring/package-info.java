@@ -1,7 +1,8 @@
 /**
  * The JDBC store's Spring wiring: {@code idempotency.store.type=jdbc} and the {@code idempotency.jdbc.*} properties,
- * the startup check of transactional completion, and the purge schedule. Used by the Spring module when it is on the
- * class path; nothing here is meant to be called directly.
+ * the startup check of transactional completion, the purge schedule, and in Spring Boot the {@code idempotency}
+ * health indicator (the table answers a query). Used by the Spring module and by Boot when they are on the class
+ * path; nothing here is meant to be called directly.
  */
 @NullMarked
 package dev.idempotency.jdbc.spring;

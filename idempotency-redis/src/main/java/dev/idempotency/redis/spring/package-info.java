@@ -1,6 +1,7 @@
 /**
  * The Redis store's Spring wiring: {@code idempotency.store.type=redis} and the {@code idempotency.redis.*}
- * properties. Used by the Spring module when it is on the class path; nothing here is meant to be called directly.
+ * properties, and in Spring Boot the {@code idempotency} health indicator ({@code PING}). Used by the Spring module
+ * and by Boot when they are on the class path; nothing here is meant to be called directly.
  */
 @NullMarked
 package dev.idempotency.redis.spring;

@@ -15,8 +15,8 @@ import dev.idempotency.spring.IdempotencyProperties;
  * Spring Boot auto-configuration: what {@link EnableIdempotency} does, with the {@code idempotency.*} properties
  * bound by Boot (relaxed names, every property source, configuration metadata for the IDE). It backs off when the
  * application uses {@code @EnableIdempotency} itself (to choose the advice order, say). Beans of the application
- * win: its {@code IdempotencyStore}, {@code IdempotencyConfig}, {@code ResultSerializer}, listeners, key strategies
- * and the clients that store modules look for, and its own {@link IdempotencyProperties} bean.
+ * win: its {@code IdempotencyStore}, {@code IdempotencyConfig}, {@code ResultSerializer}, listeners, observers, key
+ * strategies and the clients that store modules look for, and its own {@link IdempotencyProperties} bean.
  */
 @AutoConfiguration
 @EnableConfigurationProperties

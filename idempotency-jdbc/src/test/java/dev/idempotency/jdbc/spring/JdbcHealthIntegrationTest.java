@@ -1,0 +1,120 @@
+package dev.idempotency.jdbc.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.health.registry.HealthContributorRegistry;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.idempotency.jdbc.JdbcIdempotencyStore;
+import dev.idempotency.jdbc.JdbcIdempotencyTable;
+import dev.idempotency.jdbc.testing.PostgresServer;
+import dev.idempotency.spring.boot.IdempotencyAutoConfiguration;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+/**
+ * The {@code idempotency} health of the JDBC store: up while its table answers, down when the table is missing or
+ * PostgreSQL is stopped, and contributed by Boot only when the engine's store is the JDBC store.
+ */
+class JdbcHealthIntegrationTest {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(IdempotencyAutoConfiguration.class,
+                    JdbcHealthAutoConfiguration.class, HealthContributorRegistryAutoConfiguration.class))
+            .withBean(DataSource.class, JdbcHealthIntegrationTest::h2);
+
+    /** A fresh in-memory H2 database, kept while the JVM runs. */
+    private static DataSource h2() {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        return h2;
+    }
+
+    private static Health health(JdbcIdempotencyStore store) {
+        return new JdbcHealthIndicator(() -> store).health();
+    }
+
+    @Test
+    void isUpAndDownOnPostgresqlAsItStartsAndStops() throws Exception {
+        try (PostgresServer postgres = PostgresServer.start()) {
+            HikariDataSource pool = postgres.pool(2, Duration.ofSeconds(1));
+            JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().dataSource(pool)
+                    .tableName(PostgresServer.newTableName()).build();
+            JdbcIdempotencyTable.create(store);
+
+            Health up = health(store);
+            assertThat(up.getStatus()).isEqualTo(Status.UP);
+            assertThat(up.getDetails()).isEqualTo(Map.of("store", "jdbc", "table", store.tableName(),
+                    "database", "PostgreSQL"));
+
+            postgres.stop();
+            long start = System.nanoTime();
+            Health down = health(store);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(down.getDetails()).containsEntry("table", store.tableName()).containsKey("error");
+            assertThat(took).as("bounded by the pool's connection timeout").isLessThan(Duration.ofSeconds(3));
+        }
+    }
+
+    @Test
+    void isDownWhenTheTableIsMissing() {
+        JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().dataSource(h2()).tableName("missing_table").build();
+
+        Health health = health(store);
+
+        assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(String.valueOf(health.getDetails().get("error"))).containsIgnoringCase("missing_table");
+    }
+
+    @Test
+    void isContributedAsIdempotencyWhenTheStoreTypeIsJdbc() {
+        runner.withPropertyValues("idempotency.store.type=jdbc", "idempotency.jdbc.create-table=true").run(context -> {
+            assertThat(context).hasNotFailed().hasBean("idempotencyHealthIndicator");
+            HealthIndicator indicator = (HealthIndicator) context.getBean(HealthContributorRegistry.class)
+                    .getContributor("idempotency");
+            Health health = indicator.health();
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).containsEntry("database", "H2").containsEntry("table", "idempotency");
+        });
+    }
+
+    @Test
+    void isContributedForTheApplicationsJdbcStoreBean() {
+        runner.withUserConfiguration(OwnStore.class).run(context -> assertThat(context).hasNotFailed()
+                .hasBean("idempotencyHealthIndicator"));
+    }
+
+    @Test
+    void isNotContributedForTheMemoryStoreNorWhenTurnedOff() {
+        runner.run(context -> assertThat(context).hasNotFailed().doesNotHaveBean("idempotencyHealthIndicator"));
+        runner.withPropertyValues("idempotency.store.type=jdbc", "idempotency.jdbc.create-table=true",
+                "management.health.idempotency.enabled=false")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean("idempotencyHealthIndicator"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnStore {
+
+        @Bean
+        JdbcIdempotencyStore idempotencyStore(DataSource dataSource) {
+            return JdbcIdempotencyStore.builder().dataSource(dataSource).build();
+        }
+    }
+}
