@@ -87,7 +87,7 @@ class WebPaymentsApplicationIntegrationTest {
 
     private HttpResponse<byte[]> pay(String base, String key, String body) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/payments"))
-                .timeout(Duration.ofSeconds(10))
+                .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (key != null) {
@@ -99,7 +99,7 @@ class WebPaymentsApplicationIntegrationTest {
     /** The COUNT of {@code /actuator/metrics/<meter>}: 0 where no meter has those tags (the endpoint's 404). */
     private double count(String base, String meter) throws IOException, InterruptedException {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + "/actuator/metrics/"
-                + meter)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                + meter)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 404) {
             return 0;
         }
@@ -114,7 +114,7 @@ class WebPaymentsApplicationIntegrationTest {
 
     private JsonNode get(String url, int status) throws IOException, InterruptedException {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(url + ": " + response.body()).isEqualTo(status);
         return JSON.readTree(response.body());
     }
