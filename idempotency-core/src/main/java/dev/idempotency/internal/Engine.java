@@ -430,11 +430,27 @@ public final class Engine {
         try {
             if (call.op.isFinal(failure)) {
                 byte[] kept = failures.encode(failure, call.op.finalExceptions());
+                int limit = store.maxResultBytes();
+                String whyNotKept = null;
+                if (kept.length > limit) {
+                    // Finished without it, like a result too large: the store would refuse the record every time,
+                    // and once the lease ended the body would run again.
+                    whyNotKept = "the kept exception is " + kept.length + " bytes, above the store's limit of "
+                            + limit + " bytes";
+                    kept = null;
+                }
                 IdempotencyRecord done =
                         claim.finish(RecordStatus.FAILED, kept, retainUntil(clock.instant(), call.op.ttl()));
                 if (finish(call, done, settle)) {
                     debug("Kept the final exception " + failure.getClass().getName() + " of", call);
                     notify(() -> listener.onFailureKept(call.event(), failure));
+                }
+                if (whyNotKept != null) {
+                    Throwable reason = new IllegalStateException(whyNotKept);
+                    log.error("The final exception {} of {} (record {}) could not be kept: {}. The caller got it, but"
+                            + " duplicates will get IdempotencyReplayException instead. Shorten its message.",
+                            failure.getClass().getName(), call.op.description(), call.id, whyNotKept);
+                    notify(() -> listener.onResultNotKept(call.event(), reason));
                 }
                 return CallOutcome.FAILURE_KEPT;
             }
@@ -626,6 +642,13 @@ public final class Engine {
         }
         byte[] result = record.result();
         if (record.status() == RecordStatus.FAILED) {
+            if (result == null) {
+                throw new IdempotencyReplayException(op.namespace(), call.id, "The first call of "
+                        + op.description() + " (record " + call.id + ") failed with a final exception, but it was"
+                        + " not kept: its kept form was above the store's limit of " + store.maxResultBytes()
+                        + " bytes. The body did not run again; the record expires at " + record.expiresAt()
+                        + ", or delete it from the store to let the key run.");
+            }
             Throwable rebuilt;
             try {
                 rebuilt = failures.decode(result, op);
@@ -637,7 +660,7 @@ public final class Engine {
                         e.getCause());
             }
             debug(source == ReplaySource.STORE ? "Replayed from the store" : "Replayed from the local cache", call);
-        notify(() -> listener.onReplayed(call.event(), source));
+            notify(() -> listener.onReplayed(call.event(), source));
             throw Engine.<RuntimeException>sneaky(rebuilt);
         }
         if (result == null) {

@@ -91,10 +91,7 @@ final class FailureCodec {
      *
      * @throws UnreadableFailureException saying why neither can be rebuilt
      */
-    Throwable decode(byte @Nullable [] bytes, OperationSpec op) {
-        if (bytes == null) {
-            throw new UnreadableFailureException("the record holds no kept exception", null);
-        }
+    Throwable decode(byte[] bytes, OperationSpec op) {
         Map<?, ?> kept;
         try {
             kept = mapper.readValue(bytes, Map.class);
