@@ -22,6 +22,7 @@ import org.springframework.beans.factory.BeanInitializationException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.core.BridgeMethodResolver;
 import org.springframework.core.MethodClassKey;
 import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.core.annotation.AnnotationUtils;
@@ -93,8 +94,11 @@ final class IdempotentMethods implements SmartInitializingSingleton {
                     || !AnnotationUtils.isCandidateClass(targetClass, Idempotent.class)) {
                 continue;
             }
+            // A bridge and an overridden super method run as the method that overrides them: one operation.
+            Set<Method> operations = new HashSet<>();
             for (Method method : annotatedMethods(targetClass)) {
-                annotatedMethods++;
+                operations.add(BridgeMethodResolver.findBridgedMethod(
+                        AopUtils.getMostSpecificMethod(method, targetClass)));
                 try {
                     checkApplied(method, targetClass);
                     get(method, targetClass);
@@ -103,6 +107,7 @@ final class IdempotentMethods implements SmartInitializingSingleton {
                             + e.getMessage(), e);
                 }
             }
+            annotatedMethods += operations.size();
         }
         // One line, so that an operator sees what protects the application (the store's description names its
         // table or server, never credentials); nothing is logged at INFO per call.

@@ -19,10 +19,10 @@ import dev.idempotency.spring.testing.Contexts;
 /**
  * The startup INFO line says how many {@code @Idempotent} methods protect the application. A handler of a generic
  * interface has one such method, but javac adds a bridge method that carries the same annotation, and an override
- * that repeats the annotation of the method it overrides is one operation, not two: the line counts the bridges and
- * the overridden methods as methods of their own.
+ * that repeats the annotation of the method it overrides is one operation, not two: neither counts as a method of
+ * its own.
  */
-class BreakStartupLogCountTest {
+class StartupLogCountTest {
 
     interface CommandHandler<C> {
         String handle(C command);

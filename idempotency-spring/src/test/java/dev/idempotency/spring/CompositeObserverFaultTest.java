@@ -20,14 +20,14 @@ import dev.idempotency.spring.testing.Contexts;
 /**
  * Several {@link IdempotencyObserver} beans: the engine's contract is that an observer "must not throw (what they throw
  * is logged and ignored)", so one faulty observer (an application's own tracing bean) must cost only its own
- * observations. {@link CompositeObserver} instead lets one observer's exception abort the loop: an observer started
- * before a throwing one is never left nor ended (its scope stays open on the caller's pooled thread, and the call is
- * never counted), and one after a throwing {@code leave} or {@code end} is skipped in the same way.
+ * observations: an observer started before a throwing one is still left and ended (else its scope would stay open on
+ * the caller's pooled thread, and the call would never be counted), and so is one after a throwing {@code leave} or
+ * {@code end}.
  *
  * <p>{@link Scoped} works like Micrometer's observer: {@code start} opens a scope on the caller's thread, {@code leave}
  * closes it, {@code end} records the outcome.
  */
-class BreakCompositeObserverTest {
+class CompositeObserverFaultTest {
 
     @Test
     void endsTheObserversStartedBeforeOneWhoseStartThrows() {
