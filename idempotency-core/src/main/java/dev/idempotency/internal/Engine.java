@@ -155,8 +155,26 @@ public final class Engine {
                     end(observed, CallOutcome.UNPROTECTED, thrown);
                     throw thrown;
                 }
-                end(observed, CallOutcome.UNPROTECTED, null);
-                return unprotected == null ? null : (CompletableFuture<T>) unprotected.toCompletableFuture();
+                if (unprotected == null) {
+                    end(observed, CallOutcome.UNPROTECTED, null);
+                    return null;
+                }
+                // Unprotected, but still asynchronous: observed until its stage settles, as a protected call is.
+                leave(observed);
+                CompletableFuture<T> settled = new CompletableFuture<>();
+                unprotected.whenComplete((value, error) -> {
+                    Throwable failure = unwrap(error);
+                    try {
+                        endLeft(observed, CallOutcome.UNPROTECTED, failure);
+                    } finally {
+                        if (failure == null) {
+                            settled.complete(value);
+                        } else {
+                            settled.completeExceptionally(failure);
+                        }
+                    }
+                });
+                return settled;
             }
             end(observed, start.outcome(), null);
             return CompletableFuture.completedFuture((T) start.replayed);
@@ -179,20 +197,21 @@ public final class Engine {
         leave(observed);
         CompletableFuture<T> settled = new CompletableFuture<>();
         stage.whenComplete((value, error) -> {
+            // The body's work is done: the call ends and its caller gets it, whatever recording it ran into.
             if (error == null) {
                 try {
                     settleSuccess(call, claim, value);
-                    endLeft(observed, CallOutcome.EXECUTED, null);
                 } finally {
-                    // The body's work is done: its caller gets it, whatever recording it ran into.
+                    endLeft(observed, CallOutcome.EXECUTED, null);
                     settled.complete(value);
                 }
             } else {
-                Throwable failure = error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
+                Throwable failure = unwrap(error);
+                CallOutcome outcome = CallOutcome.FAILED;
                 try {
-                    endLeft(observed, settleFailure(call, claim, failure), failure);
+                    outcome = settleFailure(call, claim, failure);
                 } finally {
+                    endLeft(observed, outcome, failure);
                     settled.completeExceptionally(failure);
                 }
             }
@@ -233,6 +252,11 @@ public final class Engine {
         }
         // Kept failures are never cached locally: a final exception before the body can only be a store replay.
         return op.isFinal(refused) ? CallOutcome.REPLAYED_FROM_STORE : CallOutcome.ERROR;
+    }
+
+    /** What the body's stage failed with, without the wrapper that a dependent stage adds. */
+    private static @Nullable Throwable unwrap(@Nullable Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     private static void end(ObservedCall observed, CallOutcome outcome, @Nullable Throwable failure) {

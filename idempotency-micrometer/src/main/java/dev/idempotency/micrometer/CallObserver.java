@@ -1,10 +1,10 @@
 package dev.idempotency.micrometer;
 
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.idempotency.CallOutcome;
 import dev.idempotency.IdempotencyObserver;
@@ -18,9 +18,13 @@ import io.micrometer.observation.ObservationRegistry;
  * Counts each call by its one outcome ({@value IdempotencyMetrics#CALLS}) and, with an observation registry, makes
  * an {@value IdempotencyMetrics#OBSERVATION} observation of it: started with the call, in scope on the caller's
  * thread until it leaves (so that the body's own observations are its children), stopped when the call ends,
- * possibly on another thread, with the outcome and the caller's error.
+ * possibly on another thread, with the outcome and the caller's error. A faulty observation handler (a tracer's
+ * bridge that throws) costs the call its observation, never its count, and never leaves an observation running or
+ * current on the thread.
  */
 final class CallObserver implements IdempotencyObserver {
+
+    private static final Logger log = LoggerFactory.getLogger(CallObserver.class);
 
     static final String NAMESPACE = "namespace";
     static final String OUTCOME = "outcome";
@@ -36,7 +40,7 @@ final class CallObserver implements IdempotencyObserver {
 
     private final @Nullable MeterRegistry meters;
     private final @Nullable ObservationRegistry observations;
-    private final ConcurrentMap<String, Calls> calls = new ConcurrentHashMap<>();
+    private final PerNamespace<Calls> calls = new PerNamespace<>(Calls::new);
 
     CallObserver(@Nullable MeterRegistry meters, @Nullable ObservationRegistry observations) {
         this.meters = meters;
@@ -45,16 +49,50 @@ final class CallObserver implements IdempotencyObserver {
 
     @Override
     public ObservedCall start(String namespace) {
-        Calls counted = calls.computeIfAbsent(namespace, Calls::new);
+        Calls counted = calls.get(namespace);
         ObservationRegistry registry = observations;
         if (registry == null || registry.isNoop()) {
             return counted;
         }
         Observation observation = Observation.createNotStarted(IdempotencyMetrics.OBSERVATION, registry)
                 .contextualName("idempotency " + namespace)
-                .lowCardinalityKeyValue(NAMESPACE, namespace)
-                .start();
-        return new ObservedCallOf(counted, observation, observation.openScope());
+                .lowCardinalityKeyValue(NAMESPACE, namespace);
+        try {
+            observation.start();
+        } catch (RuntimeException e) {
+            log.warn("An observation handler threw as the observation of a call of {} started: the call is counted"
+                    + " but not observed", namespace, e);
+            return counted;
+        }
+        try {
+            return new ObservedCallOf(counted, observation, observation.openScope());
+        } catch (RuntimeException e) {
+            // The scope was made current before the handler threw: close it, or it stays current on this thread.
+            Observation.Scope opened = registry.getCurrentObservationScope();
+            if (opened != null && opened.getCurrentObservation() == observation) {
+                closeQuietly(opened);
+            }
+            stopQuietly(observation);
+            log.warn("An observation handler threw as the scope of a call of {} opened: the call is counted but not"
+                    + " observed", namespace, e);
+            return counted;
+        }
+    }
+
+    private static void closeQuietly(Observation.Scope scope) {
+        try {
+            scope.close();
+        } catch (RuntimeException e) {
+            log.debug("An observation handler threw as a scope closed", e);
+        }
+    }
+
+    private static void stopQuietly(Observation observation) {
+        try {
+            observation.stop();
+        } catch (RuntimeException e) {
+            log.debug("An observation handler threw as an observation stopped", e);
+        }
     }
 
     /** The call counters of one namespace, each registered at its outcome's first call; itself a call's counting. */
@@ -107,12 +145,15 @@ final class CallObserver implements IdempotencyObserver {
 
         @Override
         public void end(CallOutcome outcome, @Nullable Throwable failure) {
-            counted.end(outcome, failure);
-            observation.lowCardinalityKeyValue(OUTCOME, OUTCOME_VALUES[outcome.ordinal()]);
-            if (failure != null) {
-                observation.error(failure);
+            try {
+                counted.end(outcome, failure);
+            } finally {
+                observation.lowCardinalityKeyValue(OUTCOME, OUTCOME_VALUES[outcome.ordinal()]);
+                if (failure != null) {
+                    observation.error(failure);
+                }
+                observation.stop();
             }
-            observation.stop();
         }
     }
 }

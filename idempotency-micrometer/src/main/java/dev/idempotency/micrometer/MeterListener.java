@@ -1,8 +1,6 @@
 package dev.idempotency.micrometer;
 
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 import dev.idempotency.IdempotencyEvent;
 import dev.idempotency.IdempotencyListener;
@@ -23,13 +21,12 @@ final class MeterListener implements IdempotencyListener {
     static final String RESULT_NOT_KEPT = "result_not_kept";
     static final String STORE_FAILURE = "store_failure";
 
-    private final MeterRegistry registry;
     /** By operation, then success (0) or failure (1): registered up front, eight in all. */
     private final Timer[][] storeRequests;
-    private final ConcurrentMap<String, Events> events = new ConcurrentHashMap<>();
+    private final PerNamespace<Events> events;
 
     MeterListener(MeterRegistry registry, String storeType) {
-        this.registry = registry;
+        this.events = new PerNamespace<>(namespace -> new Events(registry, namespace));
         StoreOperation[] operations = StoreOperation.values();
         storeRequests = new Timer[operations.length][2];
         for (StoreOperation operation : operations) {
@@ -65,7 +62,7 @@ final class MeterListener implements IdempotencyListener {
     }
 
     private Events events(IdempotencyEvent event) {
-        return events.computeIfAbsent(event.namespace(), namespace -> new Events(registry, namespace));
+        return events.get(event.namespace());
     }
 
     /** The event counters of one namespace, registered at its first event. */

@@ -16,26 +16,27 @@ import dev.idempotency.Idempotency;
 import dev.idempotency.IdempotencyListener;
 import dev.idempotency.IdempotencyObserver;
 import dev.idempotency.micrometer.IdempotencyMetrics;
+import dev.idempotency.spring.IdempotencyProperties;
 import dev.idempotency.store.IdempotencyStore;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 
 /**
- * Micrometer instrumentation in Spring Boot: an {@link IdempotencyMetrics} on the application's
- * {@link MeterRegistry} and {@link ObservationRegistry} (whichever it has), whose listener and observer beans the
- * Spring integration hands its engine. It backs off when the application defines its own {@link IdempotencyMetrics}
- * bean (whose listener and observer are then used). Turn the meters off with Boot's
+ * Micrometer instrumentation in Spring Boot, with the Spring module: an {@link IdempotencyMetrics} on the
+ * application's {@link MeterRegistry} and {@link ObservationRegistry} (whichever it has), whose listener and observer
+ * beans the Spring integration hands its engine. It backs off when the application defines its own
+ * {@link IdempotencyMetrics} bean (whose listener and observer are then used). Turn the meters off with Boot's
  * {@code management.metrics.enable.idempotency=false}, the observations with
  * {@code management.observations.enable.idempotency=false}.
  *
- * <p>The {@code store} tag names the application's {@link IdempotencyStore} bean, or else the store that
- * {@code idempotency.store.type} chooses.
+ * <p>The {@code store} tag names the application's {@link IdempotencyStore} bean, or else the store that its
+ * {@link IdempotencyProperties} (bound from {@code idempotency.store.type}) choose, as the engine does.
  */
 @AutoConfiguration(afterName = {
         "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
         "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration"})
-@ConditionalOnClass({Idempotency.class, MeterRegistry.class, ObservationRegistry.class})
+@ConditionalOnClass({Idempotency.class, IdempotencyProperties.class, MeterRegistry.class, ObservationRegistry.class})
 @Conditional(IdempotencyMetricsAutoConfiguration.OnMeterOrObservationRegistry.class)
 public class IdempotencyMetricsAutoConfiguration {
 
@@ -46,14 +47,17 @@ public class IdempotencyMetricsAutoConfiguration {
     @ConditionalOnMissingBean
     public IdempotencyMetrics idempotencyMetrics(ObjectProvider<MeterRegistry> meterRegistry,
             ObjectProvider<ObservationRegistry> observationRegistry, ObjectProvider<IdempotencyStore> store,
-            Environment environment) {
+            ObjectProvider<IdempotencyProperties> properties, Environment environment) {
         IdempotencyMetrics.Builder builder = IdempotencyMetrics.builder();
         MeterRegistry meters = meterRegistry.getIfUnique();
         if (meters != null) {
             builder.meterRegistry(meters);
             IdempotencyStore own = store.getIfUnique();
-            builder.storeType(own != null ? IdempotencyMetrics.storeType(own) : environment
-                    .getProperty("idempotency.store.type", DEFAULT_STORE_TYPE).trim().toLowerCase(Locale.ROOT));
+            // The same precedence as the engine's: a store bean, else the properties bean, else the environment.
+            String type = own != null ? IdempotencyMetrics.storeType(own) : properties
+                    .getIfAvailable(() -> IdempotencyProperties.from(environment)).getStore().getType();
+            builder.storeType(type == null || type.isBlank() ? DEFAULT_STORE_TYPE
+                    : type.trim().toLowerCase(Locale.ROOT));
         }
         observationRegistry.ifUnique(builder::observationRegistry);
         return builder.build();

@@ -36,7 +36,7 @@ import io.micrometer.observation.tck.TestObservationRegistry;
  * nested idempotent calls are counted once each with the inner observation a child of the outer, and no call leaves
  * an observation current on a pooled thread, whatever it ended with.
  */
-class BreakStoreRequestsAndScopesGuardTest {
+class StoreRequestsAndScopesTest {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final TestObservationRegistry observations = TestObservationRegistry.create();

@@ -30,16 +30,16 @@ import io.micrometer.observation.ObservationRegistry;
  * failed store and {@code StoreFailurePolicy.RUN_UNPROTECTED}) is still an asynchronous call: the README says
  * {@code idempotency.calls} counts it "when it ends (an asynchronous call when its stage settles)", and the
  * observation "stops when the call ends, on the thread where an asynchronous call's stage settled", with "the error
- * the caller got". The engine instead ends it as soon as the body hands its stage back: counted before it ran,
- * stopped with no error though the stage failed.
+ * the caller got": not as soon as the body hands its stage back, counted before it ran and stopped with no error
+ * though the stage failed.
  */
-class BreakUnprotectedAsyncCallTest {
+class UnprotectedAsyncCallTest {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final ObservationRegistry observations = ObservationRegistry.create();
     private final List<Observation.Context> stopped = new CopyOnWriteArrayList<>();
 
-    BreakUnprotectedAsyncCallTest() {
+    UnprotectedAsyncCallTest() {
         observations.observationConfig().observationHandler(new ObservationHandler<>() {
             @Override
             public void onStop(Observation.Context context) {

@@ -23,11 +23,11 @@ import io.micrometer.core.instrument.Timer;
 /**
  * The {@code store} tag must name the store the engine uses. The Spring module lets the application's own
  * {@link IdempotencyProperties} bean win over the bound properties ("Beans of the application win: ... its own
- * IdempotencyProperties bean"), and the engine then uses the store that bean chooses; but the metrics
- * auto-configuration reads {@code idempotency.store.type} from the Environment instead, so a Redis store is tagged
- * {@code memory}: the dashboards of an instance on Redis show an in-memory store.
+ * IdempotencyProperties bean"), and the engine then uses the store that bean chooses, so the metrics must read that
+ * bean too, not {@code idempotency.store.type} from the Environment: else the dashboards of an instance on Redis
+ * show an in-memory store.
  */
-class BreakStoreTagTest {
+class StoreTagTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,

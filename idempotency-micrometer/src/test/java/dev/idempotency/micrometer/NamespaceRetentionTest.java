@@ -18,11 +18,11 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 /**
  * The README's answer for an application that cannot promise bounded namespaces is to cap them with
  * {@code MeterFilter.maximumAllowableTags("idempotency", "namespace", 100, MeterFilter.deny())}. The registry then
- * keeps at most 100 namespaces, but {@link CallObserver} keeps its own per-namespace counters in a map that never
- * forgets an entry, so every namespace ever seen stays reachable: the cap bounds the meters and not the memory, and a
- * per-request namespace grows the heap by one entry per request for the life of the process.
+ * keeps at most 100 namespaces, and the meters' own per-namespace lookup must be bounded too: else every namespace
+ * ever seen stays reachable, the cap bounds the meters and not the memory, and a per-request namespace grows the heap
+ * by one entry per request for the life of the process.
  */
-class BreakNamespaceRetentionTest {
+class NamespaceRetentionTest {
 
     private static final int CAP = 10;
     private static final int NAMESPACES = 20_000;

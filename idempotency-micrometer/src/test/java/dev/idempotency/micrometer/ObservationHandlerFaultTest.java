@@ -19,13 +19,11 @@ import io.micrometer.observation.ObservationRegistry;
 
 /**
  * A faulty observation handler (a tracer's bridge that throws, say) must not cost the application its call counts,
- * nor leave an observation running forever. The engine does ignore what the observer throws, as the observer
- * contract says; but {@link CallObserver} counts a call only through the observed call it returns, so when starting
- * the observation throws, the call goes uncounted; and when the scope fails to open after the observation started,
- * the started observation is never stopped: Boot's meter handler then shows {@code idempotency.call.active} growing
- * by one per call, forever.
+ * nor leave an observation running forever: when starting the observation throws, the call is still counted; and
+ * when the scope fails to open after the observation started, the started observation is stopped (else Boot's meter
+ * handler would show {@code idempotency.call.active} growing by one per call, forever) and not left current.
  */
-class BreakObservationHandlerFaultTest {
+class ObservationHandlerFaultTest {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final ObservationRegistry observations = ObservationRegistry.create();
