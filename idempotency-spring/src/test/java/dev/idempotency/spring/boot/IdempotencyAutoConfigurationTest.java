@@ -179,8 +179,9 @@ class IdempotencyAutoConfigurationTest {
 
         assertThat(defaults).containsOnlyKeys("idempotency.store.type", "idempotency.ttl", "idempotency.lease", "idempotency.in-progress", "idempotency.wait-timeout", "idempotency.settle-timeout",
                 "idempotency.local-cache.enabled", "idempotency.local-cache.max-size",
-                "idempotency.default-key-strategy");
+                "idempotency.default-key-strategy", "management.health.idempotency.enabled");
         assertThat(defaults).containsEntry("idempotency.store.type", "memory")
+                .containsEntry("management.health.idempotency.enabled", "true")
                 .containsEntry("idempotency.ttl", "24h")
                 .containsEntry("idempotency.lease", "60s")
                 .containsEntry("idempotency.in-progress", "reject")

@@ -15,12 +15,11 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The README documents {@code management.health.idempotency.enabled=false} to turn off the {@code idempotency} health
- * indicator that this module contributes (through {@code @ConditionalOnEnabledHealthIndicator("idempotency")}), but
- * no configuration metadata on the class path declares it: Boot declares {@code management.health.<name>.enabled}
- * only for its own indicators, so an IDE flags the documented property as unknown and offers no completion, unlike
- * {@code management.health.redis.enabled} and the others, which Boot's modules declare for their indicators.
+ * indicator that this module contributes (through {@code @ConditionalOnEnabledHealthIndicator("idempotency")}). Boot
+ * declares {@code management.health.<name>.enabled} only for its own indicators, so configuration metadata on the
+ * class path must declare it, or an IDE flags the documented property as unknown and offers no completion.
  */
-class BreakDynamoDbHealthMetadataTest {
+class DynamoDbHealthMetadataTest {
 
     @Test
     void declaresThePropertyThatTurnsTheHealthIndicatorOff() throws Exception {
