@@ -1,5 +1,6 @@
 package dev.idempotency.micrometer;
 
+import java.lang.reflect.Proxy;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -92,14 +93,23 @@ public final class IdempotencyMetrics {
     /**
      * The short name of a store for the {@code store} tag: {@code memory} for {@link InMemoryIdempotencyStore}, else
      * the class's simple name without {@code IdempotencyStore}, in lower case ({@code dynamodb}, {@code jdbc},
-     * {@code redis}, the same words as {@code idempotency.store.type}); {@code custom} for an anonymous class.
+     * {@code redis}, the same words as {@code idempotency.store.type}); {@code custom} for an anonymous class or an
+     * interface proxy. A generated subclass (a CGLIB or Byte Buddy proxy, whose name holds {@code $$}) is named after
+     * the class it extends, so the tag stays one fixed word across restarts.
      */
     public static String storeType(IdempotencyStore store) {
         Objects.requireNonNull(store, "store must not be null");
         if (store instanceof InMemoryIdempotencyStore) {
             return "memory";
         }
-        String name = store.getClass().getSimpleName();
+        if (Proxy.isProxyClass(store.getClass())) {
+            return "custom";
+        }
+        Class<?> type = store.getClass();
+        while (type.getName().contains("$$") && type.getSuperclass() != Object.class) {
+            type = type.getSuperclass();
+        }
+        String name = type.getSimpleName();
         String suffix = "IdempotencyStore";
         if (name.endsWith(suffix) && name.length() > suffix.length()) {
             name = name.substring(0, name.length() - suffix.length());

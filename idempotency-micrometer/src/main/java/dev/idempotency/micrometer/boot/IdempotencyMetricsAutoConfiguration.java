@@ -2,6 +2,8 @@ package dev.idempotency.micrometer.boot;
 
 import java.util.Locale;
 
+import org.jspecify.annotations.Nullable;
+import org.springframework.aop.framework.AopProxyUtils;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
@@ -52,7 +54,7 @@ public class IdempotencyMetricsAutoConfiguration {
         MeterRegistry meters = meterRegistry.getIfUnique();
         if (meters != null) {
             builder.meterRegistry(meters);
-            IdempotencyStore own = store.getIfUnique();
+            IdempotencyStore own = unproxied(store.getIfUnique());
             // The same precedence as the engine's: a store bean, else the properties bean, else the environment.
             String type = own != null ? IdempotencyMetrics.storeType(own) : properties
                     .getIfAvailable(() -> IdempotencyProperties.from(environment)).getStore().getType();
@@ -61,6 +63,15 @@ public class IdempotencyMetricsAutoConfiguration {
         }
         observationRegistry.ifUnique(builder::observationRegistry);
         return builder.build();
+    }
+
+    /** The store behind Spring AOP proxies (an aspect on the store bean), which the tag names rather than the proxy. */
+    private static @Nullable IdempotencyStore unproxied(@Nullable IdempotencyStore store) {
+        Object target = store;
+        for (Object next = target; next != null; next = AopProxyUtils.getSingletonTarget(target)) {
+            target = next;
+        }
+        return target instanceof IdempotencyStore unwrapped ? unwrapped : store;
     }
 
     @Bean
