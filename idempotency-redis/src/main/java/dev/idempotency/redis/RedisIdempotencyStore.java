@@ -60,9 +60,11 @@ import io.lettuce.core.resource.Delay;
  *         .build();
  * }</pre>
  *
- * <p>Thread-safe; all threads share one connection, which Lettuce pipelines. <strong>Who closes what:</strong> the
- * store opens its own connection on a client you pass ({@link Builder#client(RedisClient)}) at its first operation,
- * and {@link #close()} closes that connection, never your client. A connection you pass
+ * <p>Thread-safe; all threads share one connection, which Lettuce pipelines. The store starts opening it when it is
+ * built, in the background, so that the first call need not wait for it, and a store can be built while Redis is
+ * down (a call fails then, with {@link IdempotencyStoreException}, and the next call connects again).
+ * <strong>Who closes what:</strong> the store opens its own connection on a client you pass
+ * ({@link Builder#client(RedisClient)}), and {@link #close()} closes that connection, never your client. A connection you pass
  * ({@link Builder#connection(StatefulRedisConnection)}) stays yours: the store never closes it. A store built from a
  * URI ({@link Builder#uri(String)}) owns its client and shuts it down on {@link #close()}.
  */
@@ -297,7 +299,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
 
         /**
          * A standalone (or Sentinel) client: the store opens one connection of its own on it, with the client's
-         * default URI, at its first operation, and closes that connection on {@link #close()}; the client stays
+         * default URI, starting when it is built, and closes that connection on {@link #close()}; the client stays
          * yours to shut down.
          */
         public Builder client(RedisClient client) {
@@ -409,6 +411,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             } else {
                 link = Objects.requireNonNull(source, "source").open();
             }
+            link.startConnecting();
             return new RedisIdempotencyStore(link, keyPrefix, maxResultBytes);
         }
 
