@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -198,12 +199,15 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             Throwable cause = e.getCause();
             throw failures.translate(action, "PING", cause instanceof RedisException redis ? redis
                     : new RedisException(cause));
+        } catch (CancellationException e) {
+            throw failures.translate(action, "PING", link.cancelled(e));
         }
     }
 
     /**
      * Closes the connection the store opened, and shuts down the client it made from a URI; a client or connection
-     * you passed stays open. Operations after this fail with {@link IdempotencyStoreException}. Idempotent.
+     * you passed stays open. Operations after this, and those still waiting for Redis, fail with
+     * {@link IdempotencyStoreException}. Idempotent.
      */
     @Override
     public void close() {

@@ -5,6 +5,7 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.StringJoiner;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -221,6 +222,8 @@ final class RedisLink implements AutoCloseable {
                 } catch (ExecutionException e) {
                     Throwable cause = e.getCause();
                     throw cause instanceof RedisException redis ? redis : new RedisException(cause);
+                } catch (CancellationException e) {
+                    throw cancelled(e);
                 } catch (TimeoutException e) {
                     future.cancel(false);
                     throw new RedisCommandTimeoutException("Command timed out after " + timeout.toMillis() + " ms");
@@ -231,6 +234,16 @@ final class RedisLink implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * What a command that Lettuce cancelled means: it drops the commands it holds (sent, or waiting for a reconnect)
+     * when the connection is closed, and completes them with a {@link CancellationException}, which callers must not
+     * see.
+     */
+    RedisException cancelled(CancellationException e) {
+        return new RedisException(closed ? "the command was cancelled: the store is closed"
+                : "the command was cancelled (the connection was closed)", e);
     }
 
     Duration timeout() {
