@@ -22,6 +22,7 @@ import dev.idempotency.store.RecordStatus;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
@@ -114,7 +115,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         byte[] nowMillis = number(RecordCodec.millis(now, "now"));
         byte[] nowSubMillis = number(RecordCodec.subMillis(now));
         byte[] ttl = number(millisUntil(now, record.expiresAt()));
-        byte[] blocking = run(Scripts.CLAIM, "claim a record", ScriptOutputType.VALUE, key(record.id()), packed,
+        byte[] blocking = run(Scripts.CLAIM, "claim a record", ScriptOutputType.VALUE, record.id(), packed,
                 nowMillis, nowSubMillis, ttl);
         if (blocking == null) {
             return ClaimResult.claimed();
@@ -133,7 +134,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             throw new IllegalArgumentException("result must be at most " + maxResultBytes + " bytes (maxResultBytes),"
                     + " but was " + result.length + " bytes");
         }
-        Long done = run(Scripts.COMPLETE, "complete a record", ScriptOutputType.INTEGER, key(finished.id()),
+        Long done = run(Scripts.COMPLETE, "complete a record", ScriptOutputType.INTEGER, finished.id(),
                 RecordCodec.pack(finished), RecordCodec.token(finished.claimToken()));
         return done != null && done == 1L;
     }
@@ -142,7 +143,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     public boolean release(String id, String claimToken) {
         Objects.requireNonNull(id, "id must not be null");
         Objects.requireNonNull(claimToken, "claimToken must not be null");
-        Long done = run(Scripts.RELEASE, "release a record", ScriptOutputType.INTEGER, key(id),
+        Long done = run(Scripts.RELEASE, "release a record", ScriptOutputType.INTEGER, id,
                 RecordCodec.token(claimToken));
         return done != null && done == 1L;
     }
@@ -214,9 +215,9 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         link.close();
     }
 
-    /** {@code EVALSHA}, and once {@code EVAL} when the server does not know the script. */
-    private <T> @Nullable T run(Script script, String action, ScriptOutputType type, byte[] key, byte[]... args) {
-        byte[][] keys = {key};
+    /** {@code EVALSHA}, and once {@code EVAL} when the server does not know the script, on the key of {@code id}. */
+    private <T> @Nullable T run(Script script, String action, ScriptOutputType type, String id, byte[]... args) {
+        byte[][] keys = {key(id)};
         RedisClusterAsyncCommands<byte[], byte[]> commands = commands(action);
         try {
             try {
@@ -226,6 +227,13 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
                 RedisFuture<T> sent = commands.eval(script.bytes(), type, keys, args);
                 return link.await(sent);
             }
+        } catch (RedisCommandExecutionException e) {
+            String message = e.getMessage();
+            if (message != null && message.startsWith(Scripts.NOT_A_RECORD)) {
+                throw failures.notARecord(action, keyPrefix + id, message.substring(Scripts.NOT_A_RECORD.length()),
+                        e);
+            }
+            throw failures.translate(action, "EVALSHA (the " + script.name() + " script)", e);
         } catch (RedisException e) {
             throw failures.translate(action, "EVALSHA (the " + script.name() + " script)", e);
         }
@@ -245,7 +253,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         try {
             return RecordCodec.unpack(id, value);
         } catch (IllegalArgumentException e) {
-            throw failures.notARecord(action, e);
+            throw failures.notARecord(action, keyPrefix + id, e.getMessage(), e);
         }
     }
 
