@@ -9,7 +9,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
@@ -84,7 +83,6 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     /** The longest pause between two reconnects of the client made from a URI (Lettuce's default is 30 s). */
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
 
-    private static final Pattern USER_INFO = Pattern.compile("//[^/@]*@");
 
     private final RedisLink link;
     private final String keyPrefix;
@@ -283,8 +281,28 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
     }
 
+    /**
+     * {@code uri} with everything between the scheme and the last {@code @} masked: the user and the password, even
+     * one that holds characters a URI reserves ({@code / ? # @}), which would end a shorter match early.
+     */
     static String redact(String uri) {
-        return USER_INFO.matcher(uri).replaceFirst("//****@");
+        int at = uri.lastIndexOf('@');
+        if (at < 0) {
+            return uri;
+        }
+        int scheme = uri.indexOf("://");
+        int from = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+        return uri.substring(0, from) + "****" + uri.substring(at);
+    }
+
+    /** The user info of {@code uri} (between the scheme and the last {@code @}), or empty. */
+    private static String userInfo(String uri) {
+        int at = uri.lastIndexOf('@');
+        if (at < 0) {
+            return "";
+        }
+        int scheme = uri.indexOf("://");
+        return uri.substring(scheme >= 0 && scheme < at ? scheme + 3 : 0, at);
     }
 
     @Override
@@ -302,6 +320,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         private @Nullable RedisLinkFactory source;
         private @Nullable String sourceName;
         private @Nullable RedisURI uri;
+        private @Nullable String rawUri;
         private @Nullable Duration timeout;
         private String keyPrefix = DEFAULT_KEY_PREFIX;
         private int maxResultBytes = DEFAULT_MAX_RESULT_BYTES;
@@ -348,17 +367,25 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
          */
         public Builder uri(String uri) {
             Objects.requireNonNull(uri, "uri must not be null");
+            String refused = "uri must be a Redis URI such as redis://localhost:6379, but was '" + redact(uri) + "' (";
+            String userInfo = userInfo(uri);
+            if (userInfo.matches(".*[/?#@].*")) {
+                // Lettuce would read part of the password as the host, or the port: it would show in messages.
+                throw new IllegalArgumentException(refused + "its user or password holds / ? # or @, which end that"
+                        + " part of a URI: percent-encode them as %2F %3F %23 %40)");
+            }
             RedisURI parsed;
             try {
-                parsed = RedisURI.create(uri);
+                parsed = parse(uri);
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("uri must be a Redis URI such as redis://localhost:6379, but was '"
-                        + redact(uri) + "' (" + e.getMessage() + ")", e);
-            }
-            if (!uri.contains("timeout=")) {
-                parsed.setTimeout(DEFAULT_TIMEOUT);
+                // Lettuce's message may quote the URI: shown only when it holds nothing of the user info.
+                String why = String.valueOf(e.getMessage());
+                boolean safe = userInfo.isEmpty() || !why.contains(userInfo.substring(userInfo.indexOf(':') + 1));
+                throw new IllegalArgumentException(refused + (safe ? why : e.getClass().getSimpleName()) + ")",
+                        safe ? e : null);
             }
             this.uri = parsed;
+            this.rawUri = uri;
             return source("uri(String)", null);
         }
 
@@ -407,7 +434,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             }
             RedisLink link;
             if (uri != null) {
-                RedisURI own = RedisURI.builder(uri).build();
+                // A copy of its own: parsed again, as RedisURI.builder(uri) drops the sentinels of redis-sentinel://.
+                RedisURI own = parse(Objects.requireNonNull(rawUri, "rawUri"));
                 if (timeout != null) {
                     own.setTimeout(timeout);
                 }
@@ -427,6 +455,14 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             return new RedisIdempotencyStore(link, keyPrefix, maxResultBytes);
         }
 
+        private static RedisURI parse(String uri) {
+            RedisURI parsed = RedisURI.create(uri);
+            if (!uri.contains("timeout=")) {
+                parsed.setTimeout(DEFAULT_TIMEOUT);
+            }
+            return parsed;
+        }
+
         private Builder source(String name, @Nullable RedisLinkFactory factory) {
             if (sourceName != null && !sourceName.equals(name)) {
                 throw new IllegalStateException("set one of client, connection or uri, but " + sourceName
@@ -436,6 +472,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             this.source = factory;
             if (factory != null) {
                 this.uri = null;
+                this.rawUri = null;
             }
             return this;
         }
