@@ -59,7 +59,6 @@ final class RedisLink implements AutoCloseable {
             }
         }
     };
-    private final Supplier<String> clusterNodes;
     private volatile @Nullable StatefulConnection<byte[], byte[]> connection;
     private volatile @Nullable RedisClusterAsyncCommands<byte[], byte[]> commands;
     private volatile String where;
@@ -70,14 +69,12 @@ final class RedisLink implements AutoCloseable {
 
     private RedisLink(@Nullable Supplier<StatefulConnection<byte[], byte[]>> connector,
             @Nullable StatefulConnection<byte[], byte[]> connection, @Nullable AbstractRedisClient ownedClient,
-            @Nullable AbstractRedisClient listenedClient, String where, Supplier<String> clusterNodes,
-            Duration connectWait) {
+            @Nullable AbstractRedisClient listenedClient, String where, Duration connectWait) {
         this.connector = connector;
         this.connectWait = connectWait;
         this.ownedClient = ownedClient;
         this.listenedClient = listenedClient;
         this.where = where;
-        this.clusterNodes = clusterNodes;
         if (connection != null) {
             this.connection = connection;
             this.commands = commandsOf(connection);
@@ -91,30 +88,30 @@ final class RedisLink implements AutoCloseable {
     /** A connection of the store's own on the application's standalone client; the client stays the caller's. */
     static RedisLink of(RedisClient client) {
         return new RedisLink(() -> client.connect(ByteArrayCodec.INSTANCE), null, null, client,
-                "Redis (the RedisClient's server)", () -> "", RedisURI.DEFAULT_TIMEOUT_DURATION);
+                "Redis (the RedisClient's server)", RedisURI.DEFAULT_TIMEOUT_DURATION);
     }
 
     /** A connection of the store's own on the application's cluster client; the client stays the caller's. */
     static RedisLink of(RedisClusterClient client) {
         return new RedisLink(() -> client.connect(ByteArrayCodec.INSTANCE), null, null, null, "Redis Cluster",
-                () -> nodes(client), RedisURI.DEFAULT_TIMEOUT_DURATION);
+                RedisURI.DEFAULT_TIMEOUT_DURATION);
     }
 
     /** The application's own connection, which the store never closes. */
     static RedisLink of(StatefulRedisConnection<byte[], byte[]> connection) {
-        return new RedisLink(null, connection, null, null, "Redis (the given connection's server)", () -> "",
+        return new RedisLink(null, connection, null, null, "Redis (the given connection's server)",
                 connection.getTimeout());
     }
 
     /** The application's own cluster connection, which the store never closes. */
     static RedisLink of(StatefulRedisClusterConnection<byte[], byte[]> connection) {
-        return new RedisLink(null, connection, null, null, "Redis Cluster", () -> "", connection.getTimeout());
+        return new RedisLink(null, connection, null, null, "Redis Cluster", connection.getTimeout());
     }
 
     /** A client of the store's own, made from {@code uri} on {@code resources}: both shut down with the store. */
     static RedisLink owning(RedisClient client, ClientResources resources, RedisURI uri) {
         RedisLink link = new RedisLink(() -> client.connect(ByteArrayCodec.INSTANCE), null, client, null,
-                "Redis at " + describe(uri), () -> "", uri.getTimeout());
+                "Redis at " + describe(uri), uri.getTimeout());
         link.ownedResources = resources;
         return link;
     }
@@ -251,9 +248,13 @@ final class RedisLink implements AutoCloseable {
         return current != null ? current.getTimeout() : RedisURI.DEFAULT_TIMEOUT_DURATION;
     }
 
-    /** Where the commands go, for messages: never a password. */
+    /**
+     * Where the commands go, for messages and {@code toString()}: never a password, and never a request (a cluster's
+     * nodes are the ones its open connection knows; asking the client for them would load the topology).
+     */
     String where() {
-        String nodes = clusterNodes.get();
+        String nodes = connection instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster
+                ? nodes(cluster) : "";
         return nodes.isEmpty() ? where : where + " " + nodes;
     }
 
@@ -299,10 +300,10 @@ final class RedisLink implements AutoCloseable {
         throw new IllegalArgumentException("not a Redis or Redis Cluster connection: " + c.getClass().getName());
     }
 
-    private static String nodes(RedisClusterClient client) {
+    private static String nodes(StatefulRedisClusterConnection<byte[], byte[]> connection) {
         try {
             StringJoiner nodes = new StringJoiner(", ", "(nodes ", ")");
-            for (RedisClusterNode node : client.getPartitions()) {
+            for (RedisClusterNode node : connection.getPartitions()) {
                 nodes.add(node.getUri().getHost() + ":" + node.getUri().getPort());
             }
             return nodes.length() > "(nodes )".length() ? nodes.toString() : "";
