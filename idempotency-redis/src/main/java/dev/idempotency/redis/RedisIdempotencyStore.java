@@ -170,9 +170,9 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     }
 
     /**
-     * Sends {@code PING} on the store's connection (opening it first when there is none yet) and returns the reply,
-     * {@code PONG}: for health checks. Waits at most {@code timeout} for the reply, and when it must connect first,
-     * as long as the client's connect timeout too.
+     * Sends {@code PING} on the store's connection (waiting for the connect first when there is none yet) and
+     * returns the reply, {@code PONG}: for health checks. Waits at most {@code timeout} in all, the connect included,
+     * so a check behind a silent network ends in time even when the client's own timeout is longer.
      *
      * @throws IdempotencyStoreException when Redis cannot be reached or does not answer in time
      */
@@ -182,9 +182,10 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
         }
         String action = "ping Redis";
-        RedisFuture<String> reply = commands(action).ping();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RedisFuture<String> reply = commands(action, timeout).ping();
         try {
-            return reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             reply.cancel(false);
             Thread.currentThread().interrupt();
@@ -238,8 +239,13 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     }
 
     private RedisClusterAsyncCommands<byte[], byte[]> commands(String action) {
+        return commands(action, null);
+    }
+
+    /** The commands, waiting at most {@code wait} (else the link's own bound) for a connect in progress. */
+    private RedisClusterAsyncCommands<byte[], byte[]> commands(String action, @Nullable Duration wait) {
         try {
-            return link.commands();
+            return wait == null ? link.commands() : link.commands(wait);
         } catch (RedisException e) {
             throw failures.translate(action, "the connection", e);
         } catch (IllegalStateException closed) {
