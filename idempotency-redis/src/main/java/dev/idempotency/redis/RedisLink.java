@@ -173,9 +173,14 @@ final class RedisLink implements AutoCloseable {
                 opened.closeAsync();
                 return;
             }
-            connection = opened;
-            commands = commandsOf(opened);
-            attempt.complete(opened);
+            try {
+                commands = commandsOf(opened);
+                connection = opened;
+                attempt.complete(opened);
+            } catch (RuntimeException e) {
+                opened.closeAsync();
+                attempt.completeExceptionally(e);
+            }
         }
     }
 

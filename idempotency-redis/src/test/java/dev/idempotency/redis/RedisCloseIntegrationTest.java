@@ -1,6 +1,7 @@
 package dev.idempotency.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.idempotency.IdempotencyStoreException;
 import dev.idempotency.redis.testing.RedisServerProcess;
+import dev.idempotency.redis.testing.TcpProxy;
 import dev.idempotency.store.IdempotencyRecord;
 
 import io.lettuce.core.RedisClient;
@@ -53,6 +55,42 @@ class RedisCloseIntegrationTest {
         } finally {
             redis.close();
         }
+    }
+
+    /** The connect that the store started when it was built: its callers fail typed, and its connection is closed. */
+    @Test
+    void failsTheCallsWaitingForTheConnectAndLeavesNoConnectionOpenWhenClosed() throws Exception {
+        RedisServerProcess redis = RedisServerProcess.start();
+        RedisClient admin = RedisClient.create(redis.uri());
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        TcpProxy slow = TcpProxy.start(redis.port(), Duration.ofMillis(500));
+        RedisClient application = RedisClient.create(slow.uri());
+        try (slow; StatefulRedisConnection<String, String> control = admin.connect()) {
+            long clientsBefore = connectedClients(control);
+            RedisIdempotencyStore store = RedisIdempotencyStore.builder().client(application).build();
+            Future<Object> waiting = pool.submit(() -> store.find("close#connecting"));
+            Thread.sleep(100);
+
+            store.close();
+
+            assertThatThrownBy(waiting::get).cause().isInstanceOf(IdempotencyStoreException.class)
+                    .hasMessage("Failed to read a record: the store is closed.");
+            // The application's client stays up: the connect ends after close, and its connection must not stay.
+            Thread.sleep(1_000);
+            assertThat(slow.accepted()).isEqualTo(1);
+            assertThat(connectedClients(control)).as("connections to Redis after close").isEqualTo(clientsBefore);
+        } finally {
+            pool.shutdownNow();
+            application.shutdown();
+            admin.shutdown();
+            redis.close();
+        }
+    }
+
+    private static long connectedClients(StatefulRedisConnection<String, String> control) {
+        return control.sync().info("clients").lines().filter(line -> line.startsWith("connected_clients:"))
+                .mapToLong(line -> Long.parseLong(line.substring("connected_clients:".length()).trim()))
+                .findFirst().orElseThrow();
     }
 
     private static void assertFailsTheCallsInFlightWhenClosed(RedisServerProcess redis, Runnable hold)
