@@ -5,10 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
@@ -21,6 +21,7 @@ import dev.idempotency.store.RecordStatus;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
@@ -60,9 +61,11 @@ import io.lettuce.core.resource.Delay;
  *         .build();
  * }</pre>
  *
- * <p>Thread-safe; all threads share one connection, which Lettuce pipelines. <strong>Who closes what:</strong> the
- * store opens its own connection on a client you pass ({@link Builder#client(RedisClient)}) at its first operation,
- * and {@link #close()} closes that connection, never your client. A connection you pass
+ * <p>Thread-safe; all threads share one connection, which Lettuce pipelines. The store starts opening it when it is
+ * built, in the background, so that the first call need not wait for it, and a store can be built while Redis is
+ * down (a call fails then, with {@link IdempotencyStoreException}, and the next call connects again).
+ * <strong>Who closes what:</strong> the store opens its own connection on a client you pass
+ * ({@link Builder#client(RedisClient)}), and {@link #close()} closes that connection, never your client. A connection you pass
  * ({@link Builder#connection(StatefulRedisConnection)}) stays yours: the store never closes it. A store built from a
  * URI ({@link Builder#uri(String)}) owns its client and shuts it down on {@link #close()}.
  */
@@ -80,7 +83,6 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     /** The longest pause between two reconnects of the client made from a URI (Lettuce's default is 30 s). */
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
 
-    private static final Pattern USER_INFO = Pattern.compile("//[^/@]*@");
 
     private final RedisLink link;
     private final String keyPrefix;
@@ -111,7 +113,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         byte[] nowMillis = number(RecordCodec.millis(now, "now"));
         byte[] nowSubMillis = number(RecordCodec.subMillis(now));
         byte[] ttl = number(millisUntil(now, record.expiresAt()));
-        byte[] blocking = run(Scripts.CLAIM, "claim a record", ScriptOutputType.VALUE, key(record.id()), packed,
+        byte[] blocking = run(Scripts.CLAIM, "claim a record", ScriptOutputType.VALUE, record.id(), packed,
                 nowMillis, nowSubMillis, ttl);
         if (blocking == null) {
             return ClaimResult.claimed();
@@ -130,7 +132,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             throw new IllegalArgumentException("result must be at most " + maxResultBytes + " bytes (maxResultBytes),"
                     + " but was " + result.length + " bytes");
         }
-        Long done = run(Scripts.COMPLETE, "complete a record", ScriptOutputType.INTEGER, key(finished.id()),
+        Long done = run(Scripts.COMPLETE, "complete a record", ScriptOutputType.INTEGER, finished.id(),
                 RecordCodec.pack(finished), RecordCodec.token(finished.claimToken()));
         return done != null && done == 1L;
     }
@@ -139,7 +141,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     public boolean release(String id, String claimToken) {
         Objects.requireNonNull(id, "id must not be null");
         Objects.requireNonNull(claimToken, "claimToken must not be null");
-        Long done = run(Scripts.RELEASE, "release a record", ScriptOutputType.INTEGER, key(id),
+        Long done = run(Scripts.RELEASE, "release a record", ScriptOutputType.INTEGER, id,
                 RecordCodec.token(claimToken));
         return done != null && done == 1L;
     }
@@ -168,9 +170,9 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     }
 
     /**
-     * Sends {@code PING} on the store's connection (opening it first when there is none yet) and returns the reply,
-     * {@code PONG}: for health checks. Waits at most {@code timeout} for the reply, and when it must connect first,
-     * as long as the client's connect timeout too.
+     * Sends {@code PING} on the store's connection (waiting for the connect first when there is none yet) and
+     * returns the reply, {@code PONG}: for health checks. Waits at most {@code timeout} in all, the connect included,
+     * so a check behind a silent network ends in time even when the client's own timeout is longer.
      *
      * @throws IdempotencyStoreException when Redis cannot be reached or does not answer in time
      */
@@ -180,9 +182,10 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
         }
         String action = "ping Redis";
-        RedisFuture<String> reply = commands(action).ping();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RedisFuture<String> reply = commands(action, timeout).ping();
         try {
-            return reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             reply.cancel(false);
             Thread.currentThread().interrupt();
@@ -196,21 +199,24 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             Throwable cause = e.getCause();
             throw failures.translate(action, "PING", cause instanceof RedisException redis ? redis
                     : new RedisException(cause));
+        } catch (CancellationException e) {
+            throw failures.translate(action, "PING", link.cancelled(e));
         }
     }
 
     /**
      * Closes the connection the store opened, and shuts down the client it made from a URI; a client or connection
-     * you passed stays open. Operations after this fail with {@link IdempotencyStoreException}. Idempotent.
+     * you passed stays open. Operations after this, and those still waiting for Redis, fail with
+     * {@link IdempotencyStoreException}. Idempotent.
      */
     @Override
     public void close() {
         link.close();
     }
 
-    /** {@code EVALSHA}, and once {@code EVAL} when the server does not know the script. */
-    private <T> @Nullable T run(Script script, String action, ScriptOutputType type, byte[] key, byte[]... args) {
-        byte[][] keys = {key};
+    /** {@code EVALSHA}, and once {@code EVAL} when the server does not know the script, on the key of {@code id}. */
+    private <T> @Nullable T run(Script script, String action, ScriptOutputType type, String id, byte[]... args) {
+        byte[][] keys = {key(id)};
         RedisClusterAsyncCommands<byte[], byte[]> commands = commands(action);
         try {
             try {
@@ -220,14 +226,26 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
                 RedisFuture<T> sent = commands.eval(script.bytes(), type, keys, args);
                 return link.await(sent);
             }
+        } catch (RedisCommandExecutionException e) {
+            String message = e.getMessage();
+            if (message != null && message.startsWith(Scripts.NOT_A_RECORD)) {
+                throw failures.notARecord(action, keyPrefix + id, message.substring(Scripts.NOT_A_RECORD.length()),
+                        e);
+            }
+            throw failures.translate(action, "EVALSHA (the " + script.name() + " script)", e);
         } catch (RedisException e) {
             throw failures.translate(action, "EVALSHA (the " + script.name() + " script)", e);
         }
     }
 
     private RedisClusterAsyncCommands<byte[], byte[]> commands(String action) {
+        return commands(action, null);
+    }
+
+    /** The commands, waiting at most {@code wait} (else the link's own bound) for a connect in progress. */
+    private RedisClusterAsyncCommands<byte[], byte[]> commands(String action, @Nullable Duration wait) {
         try {
-            return link.commands();
+            return wait == null ? link.commands() : link.commands(wait);
         } catch (RedisException e) {
             throw failures.translate(action, "the connection", e);
         } catch (IllegalStateException closed) {
@@ -239,7 +257,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         try {
             return RecordCodec.unpack(id, value);
         } catch (IllegalArgumentException e) {
-            throw failures.notARecord(action, e);
+            throw failures.notARecord(action, keyPrefix + id, e.getMessage(), e);
         }
     }
 
@@ -269,8 +287,28 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
     }
 
+    /**
+     * {@code uri} with everything between the scheme and the last {@code @} masked: the user and the password, even
+     * one that holds characters a URI reserves ({@code / ? # @}), which would end a shorter match early.
+     */
     static String redact(String uri) {
-        return USER_INFO.matcher(uri).replaceFirst("//****@");
+        int at = uri.lastIndexOf('@');
+        if (at < 0) {
+            return uri;
+        }
+        int scheme = uri.indexOf("://");
+        int from = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+        return uri.substring(0, from) + "****" + uri.substring(at);
+    }
+
+    /** The user info of {@code uri} (between the scheme and the last {@code @}), or empty. */
+    private static String userInfo(String uri) {
+        int at = uri.lastIndexOf('@');
+        if (at < 0) {
+            return "";
+        }
+        int scheme = uri.indexOf("://");
+        return uri.substring(scheme >= 0 && scheme < at ? scheme + 3 : 0, at);
     }
 
     @Override
@@ -288,6 +326,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         private @Nullable RedisLinkFactory source;
         private @Nullable String sourceName;
         private @Nullable RedisURI uri;
+        private @Nullable String rawUri;
         private @Nullable Duration timeout;
         private String keyPrefix = DEFAULT_KEY_PREFIX;
         private int maxResultBytes = DEFAULT_MAX_RESULT_BYTES;
@@ -297,7 +336,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
 
         /**
          * A standalone (or Sentinel) client: the store opens one connection of its own on it, with the client's
-         * default URI, at its first operation, and closes that connection on {@link #close()}; the client stays
+         * default URI, starting when it is built, and closes that connection on {@link #close()}; the client stays
          * yours to shut down.
          */
         public Builder client(RedisClient client) {
@@ -334,17 +373,25 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
          */
         public Builder uri(String uri) {
             Objects.requireNonNull(uri, "uri must not be null");
+            String refused = "uri must be a Redis URI such as redis://localhost:6379, but was '" + redact(uri) + "' (";
+            String userInfo = userInfo(uri);
+            if (userInfo.matches(".*[/?#@].*")) {
+                // Lettuce would read part of the password as the host, or the port: it would show in messages.
+                throw new IllegalArgumentException(refused + "its user or password holds / ? # or @, which end that"
+                        + " part of a URI: percent-encode them as %2F %3F %23 %40)");
+            }
             RedisURI parsed;
             try {
-                parsed = RedisURI.create(uri);
+                parsed = parse(uri);
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("uri must be a Redis URI such as redis://localhost:6379, but was '"
-                        + redact(uri) + "' (" + e.getMessage() + ")", e);
-            }
-            if (!uri.contains("timeout=")) {
-                parsed.setTimeout(DEFAULT_TIMEOUT);
+                // Lettuce's message may quote the URI: shown only when it holds nothing of the user info.
+                String why = String.valueOf(e.getMessage());
+                boolean safe = userInfo.isEmpty() || !why.contains(userInfo.substring(userInfo.indexOf(':') + 1));
+                throw new IllegalArgumentException(refused + (safe ? why : e.getClass().getSimpleName()) + ")",
+                        safe ? e : null);
             }
             this.uri = parsed;
+            this.rawUri = uri;
             return source("uri(String)", null);
         }
 
@@ -393,7 +440,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             }
             RedisLink link;
             if (uri != null) {
-                RedisURI own = RedisURI.builder(uri).build();
+                // A copy of its own: parsed again, as RedisURI.builder(uri) drops the sentinels of redis-sentinel://.
+                RedisURI own = parse(Objects.requireNonNull(rawUri, "rawUri"));
                 if (timeout != null) {
                     own.setTimeout(timeout);
                 }
@@ -409,7 +457,16 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             } else {
                 link = Objects.requireNonNull(source, "source").open();
             }
+            link.startConnecting();
             return new RedisIdempotencyStore(link, keyPrefix, maxResultBytes);
+        }
+
+        private static RedisURI parse(String uri) {
+            RedisURI parsed = RedisURI.create(uri);
+            if (!uri.contains("timeout=")) {
+                parsed.setTimeout(DEFAULT_TIMEOUT);
+            }
+            return parsed;
         }
 
         private Builder source(String name, @Nullable RedisLinkFactory factory) {
@@ -421,6 +478,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             this.source = factory;
             if (factory != null) {
                 this.uri = null;
+                this.rawUri = null;
             }
             return this;
         }

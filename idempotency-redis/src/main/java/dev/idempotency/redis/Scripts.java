@@ -7,9 +7,10 @@ import java.util.HexFormat;
 
 /**
  * The Lua scripts of claim, complete and release: each reads and writes one key, so each is atomic and runs on the
- * node that owns the key (Redis Cluster included). They read the packed record of {@link RecordCodec} at fixed
- * places with Redis's {@code struct} library, and decide only with the times they are given (the engine's clock),
- * never with Redis's {@code TIME}.
+ * node that owns the key (Redis Cluster included). They read the packed record of {@link RecordCodec} with Redis's
+ * {@code struct} library, checking it whole first (format, status, flags and every length), so that a value of
+ * other code under the prefix is never taken for a record, and decide only with the times they are given (the
+ * engine's clock), never with Redis's {@code TIME}.
  *
  * <p>Native expiry keeps memory bounded, and is measured in durations from the engine's own times, so that the two
  * clocks need not agree: a claim lives {@code expiresAt - now} on Redis's clock, and a completion moves that expiry
@@ -19,42 +20,96 @@ import java.util.HexFormat;
 final class Scripts {
 
     /**
-     * Reads the header of the record {@code v}: its format and status byte, its flags, its expiry in epoch ms, and
-     * where its claim token starts. Fails (a Lua error, caught with pcall) on a value shorter than that.
+     * Reads the record {@code v} whole, as {@link RecordCodec#unpack} does: its format and status byte, its flags, its
+     * times, and the forms and lengths of its claim token and fingerprint, which must end where the value does unless
+     * a result follows. Returns its status byte, expiry (epoch ms and the ns within it), lease (nil without one) and
+     * where its claim token starts; or nil and what is wrong, for a value that is not a record of this format.
      */
-    private static final String HEADER = """
-            local function header(v)
-              local head, flags, expires = struct.unpack('>BBi8', v)
+    private static final String PARSE = """
+            local function field(v, pos, n, size)
+              local kind = string.byte(v, pos)
+              if kind == 0 then
+                if pos + size <= n then
+                  return pos + 1 + size
+                end
+              elseif kind == 1 and pos + 4 <= n then
+                local len = struct.unpack('>i4', v, pos + 1)
+                if len >= 0 and pos + 4 + len <= n then
+                  return pos + 5 + len
+                end
+              end
+              return nil
+            end
+            local function parse(v)
+              local n = string.len(v)
+              if n < 12 then
+                return nil, 'it is ' .. n .. ' bytes, too short for a record'
+              end
+              local head, flags = string.byte(v, 1, 2)
+              if math.floor(head / 16) ~= 1 then
+                return nil, string.format('its first byte is 0x%02x, not a record of format 1', head)
+              end
+              if head % 16 > 2 or flags > 7 then
+                return nil, string.format('its status or flags (0x%02x%02x) are unknown', head, flags)
+              end
+              local hasLease, hasResult = flags % 2 == 1, math.floor(flags / 2) % 2 == 1
+              local hasSub = math.floor(flags / 4) % 2 == 1
+              local fixed = 10 + (hasLease and 8 or 0) + (hasSub and (hasLease and 8 or 4) or 0)
+              if n < fixed + 2 then
+                return nil, 'it ends before its fields do'
+              end
+              local expires = struct.unpack('>i8', v, 3)
               local pos, lease, expiresSub, leaseSub = 11, nil, 0, 0
-              if flags % 2 == 1 then
+              if hasLease then
                 lease = struct.unpack('>i8', v, pos)
                 pos = pos + 8
               end
-              if math.floor(flags / 4) % 2 == 1 then
+              if hasSub then
                 expiresSub = struct.unpack('>i4', v, pos)
                 pos = pos + 4
-                if lease then
+                if hasLease then
                   leaseSub = struct.unpack('>i4', v, pos)
                   pos = pos + 4
                 end
+                if expiresSub < 0 or expiresSub >= 1000000 or leaseSub < 0 or leaseSub >= 1000000 then
+                  return nil, 'its sub-millisecond parts are out of range'
+                end
               end
-              return head, expires, expiresSub, lease, leaseSub, pos
+              local tokenAt = pos
+              pos = field(v, pos, n, 16)
+              if not pos then
+                return nil, 'its claim token has an unknown form, or is longer than the record'
+              end
+              pos = field(v, pos, n, 32)
+              if not pos then
+                return nil, 'its fingerprint has an unknown form, or is longer than the record'
+              end
+              if not hasResult and pos <= n then
+                return nil, (n - pos + 1) .. ' bytes follow a record without a result'
+              end
+              return head, expires, expiresSub, lease, leaseSub, tokenAt
             end
             """;
+
+    /** The start of the error a script answers for a value that is not a record: {@code NOTARECORD <why>}. */
+    static final String NOT_A_RECORD = "NOTARECORD ";
 
     /**
      * KEYS[1] the record's key; ARGV[1] the packed IN_PROGRESS record, ARGV[2] now in epoch ms, ARGV[3] now's
      * nanoseconds within that ms, ARGV[4] the milliseconds until its expiresAt (at least 1). Writes the record and
      * returns nil when the key is free (no record, an expired one, or an IN_PROGRESS one whose lease ran out);
-     * otherwise returns the record that stands in the way, and writes nothing. A value of another format is returned
-     * as it is, never overwritten.
+     * otherwise returns the record that stands in the way, and writes nothing. A value that is not a whole record
+     * of this format is never overwritten: the script answers the error {@code NOTARECORD} and what is wrong.
      */
-    static final Script CLAIM = new Script("claim", HEADER + """
+    static final Script CLAIM = new Script("claim", PARSE + """
             local v = redis.call('GET', KEYS[1])
             if v then
-              local ok, head, expires, expiresSub, lease, leaseSub = pcall(header, v)
-              if not ok or math.floor(head / 16) ~= 1 then
-                return v
+              local ok, head, expires, expiresSub, lease, leaseSub = pcall(parse, v)
+              if not ok then
+                return redis.error_reply('NOTARECORD it cannot be read as a record')
+              end
+              if not head then
+                return redis.error_reply('NOTARECORD ' .. expires)
               end
               local now, nowSub = tonumber(ARGV[2]), tonumber(ARGV[3])
               local function reached(t, tSub)
@@ -69,12 +124,13 @@ final class Scripts {
             """);
 
     /**
-     * Whether the record {@code v} is IN_PROGRESS in this format and carries the claim token {@code token} (as
-     * {@link RecordCodec#token} encodes it, self-delimiting, so a prefix match is an exact match); and its expiry.
+     * Whether the record {@code v} is a whole IN_PROGRESS record of this format and carries the claim token
+     * {@code token} (as {@link RecordCodec#token} encodes it, self-delimiting, so a prefix match is an exact match);
+     * and its expiry.
      */
-    private static final String OWNED = HEADER + """
+    private static final String OWNED = PARSE + """
             local function owned(v, token)
-              local ok, head, expires, expiresSub, lease, leaseSub, pos = pcall(header, v)
+              local ok, head, expires, expiresSub, lease, leaseSub, pos = pcall(parse, v)
               if not ok or head ~= 16 then
                 return nil
               end

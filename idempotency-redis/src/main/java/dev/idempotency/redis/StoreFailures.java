@@ -69,12 +69,16 @@ final class StoreFailures {
                 + " that Redis is up and reachable; the client reconnects by itself.", e);
     }
 
-    /** A value under the store's prefix that is not a record of its format: another application's, or damaged. */
-    IdempotencyStoreException notARecord(String action, IllegalArgumentException reason) {
-        return new IdempotencyStoreException("Failed to " + action + ": a key under the prefix '" + keyPrefix
-                + "' on " + link.where() + " holds a value that is not an idempotency record (" + reason.getMessage()
-                + "). Another application writes under the store's key prefix: give the store a keyPrefix of its"
-                + " own.", reason);
+    /**
+     * A value under the store's prefix that is not a record of its format: another application's, or damaged. Names
+     * the key as the store keeps it, {@code prefix + namespace#hash}: by the hash of the call's key, never the key.
+     */
+    IdempotencyStoreException notARecord(String action, String key, String reason, Throwable cause) {
+        return new IdempotencyStoreException("Failed to " + action + ": the key " + key + " on " + link.where()
+                + " holds a value that is not an idempotency record (" + reason + "). Another application writes"
+                + " under the store's key prefix '" + keyPrefix + "', or the value is damaged. The store never"
+                + " overwrites it: give the store a keyPrefix of its own, or delete the key if nothing else uses it.",
+                cause);
     }
 
     private static String message(Throwable e) {

@@ -151,13 +151,72 @@ class RedisIdempotencyStoreIntegrationTest extends AbstractIdempotencyStoreContr
 
         assertThatThrownBy(() -> store.claim(inProgress(id, "t"), now()))
                 .isInstanceOf(IdempotencyStoreException.class)
-                .hasMessageStartingWith("Failed to claim a record: a key under the prefix 'idempotency:' on Redis at"
+                .hasMessageStartingWith("Failed to claim a record: the key idempotency:" + id + " on Redis at"
                         + " 127.0.0.1:")
                 .hasMessageContaining("holds a value that is not an idempotency record (its first byte is 0x73, not a"
-                        + " record of format 1)")
-                .hasMessageEndingWith("give the store a keyPrefix of its own.");
+                        + " record of format 1). Another application writes under the store's key prefix"
+                        + " 'idempotency:', or the value is damaged.")
+                .hasMessageEndingWith("give the store a keyPrefix of its own, or delete the key if nothing else uses"
+                        + " it.");
+        assertThatThrownBy(() -> store.find(id))
+                .isInstanceOf(IdempotencyStoreException.class)
+                .hasMessageStartingWith("Failed to read a record: the key idempotency:" + id + " on Redis at");
         assertThat(store.release(id, "t")).isFalse();
         assertThat(redis().get(key(id))).asString(StandardCharsets.UTF_8).isEqualTo("someone else's");
+    }
+
+    /**
+     * Values of other code whose first byte is 0x10 to 0x1f, where the codec's own format begins, and whose bytes 3 to
+     * 10 read as a time long past: each must be refused as a whole, never taken for an expired record and overwritten.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ansi-text", "truncated-record", "record-with-trailing-bytes", "unknown-status",
+            "unknown-flags", "token-longer-than-value"})
+    void neverOverwritesAForeignValueThatStartsLikeARecord(String kind) {
+        String id = "orders.place#" + Hashes.sha256(UUID.randomUUID().toString());
+        byte[] foreign = foreignValue(kind);
+        redis().set(key(id), foreign);
+
+        assertThatThrownBy(() -> store.claim(inProgress(id, "t"), now()))
+                .isInstanceOf(IdempotencyStoreException.class)
+                .hasMessageStartingWith("Failed to claim a record: the key idempotency:" + id + " on Redis at"
+                        + " 127.0.0.1:")
+                .hasMessageContaining(" holds a value that is not an idempotency record (")
+                .hasMessageEndingWith("The store never overwrites it: give the store a keyPrefix of its own, or"
+                        + " delete the key if nothing else uses it.");
+        assertThat(store.complete(inProgress(id, "t").finish(RecordStatus.COMPLETED, bytes("r"), retainUntil(now()))))
+                .isFalse();
+        assertThat(store.release(id, "t")).isFalse();
+        assertThat(redis().get(key(id))).isEqualTo(foreign);
+    }
+
+    private byte[] foreignValue(String kind) {
+        Instant past = now().minusSeconds(3_600);
+        byte[] expired = RecordCodec.pack(IdempotencyRecord.inProgress("x#y", "fp", "t", past, past));
+        return switch (kind) {
+            // ESC [ then UTF-8 text: bytes 3 to 10 are negative as a long, a time before the epoch
+            case "ansi-text" -> "\u001b[\u00fc\u00fcberall rot\u001b[0m".getBytes(StandardCharsets.UTF_8);
+            case "truncated-record" -> java.util.Arrays.copyOf(expired, 20);
+            case "record-with-trailing-bytes" -> concat(expired, bytes("tail"));
+            case "unknown-status" -> with(expired, 0, (byte) 0x13);
+            case "unknown-flags" -> with(expired, 1, (byte) (expired[1] | 0x40));
+            // the claim token "t" as text: 0x01, its length (4 bytes), then its byte; the length made huge
+            case "token-longer-than-value" -> with(expired, 18 + ((expired[1] & RecordCodec.SUB_MILLIS) != 0 ? 8 : 0)
+                    + 1, (byte) 0x7f);
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
+
+    private static byte[] with(byte[] value, int index, byte b) {
+        byte[] copy = value.clone();
+        copy[index] = b;
+        return copy;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     @Test

@@ -14,7 +14,7 @@ import dev.idempotency.store.RecordStatus;
 
 import io.lettuce.core.RedisClient;
 
-/** The builder's rules and the record format, without a server: a store connects at its first operation only. */
+/** The builder's rules and the record format, without a server: building never waits for Redis. */
 class RedisIdempotencyStoreTest {
 
     @Test
@@ -63,7 +63,7 @@ class RedisIdempotencyStoreTest {
     }
 
     @Test
-    void buildsFromAUriWithoutConnectingAndPrintsItsSettingsWithoutThePassword() {
+    void buildsFromAUriWithoutWaitingForRedisAndPrintsItsSettingsWithoutThePassword() {
         try (RedisIdempotencyStore store = RedisIdempotencyStore.builder()
                 .uri("redis://:s3cret@redis.example.com:6380/2").keyPrefix("orders:").maxResultBytes(4096).build()) {
             assertThat(store).hasToString("RedisIdempotencyStore[Redis at redis.example.com:6380, keyPrefix=orders:,"

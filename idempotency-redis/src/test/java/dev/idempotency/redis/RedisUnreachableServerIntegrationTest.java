@@ -14,10 +14,14 @@ import org.junit.jupiter.api.Test;
 import dev.idempotency.Idempotency;
 import dev.idempotency.IdempotencyStoreException;
 import dev.idempotency.IdempotentOperation;
+import dev.idempotency.redis.testing.TcpProxy;
+
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
 
 /**
- * A Redis server that cannot answer at call time: the store was built without a request (it connects at its first
- * operation), and a call fails closed with {@link IdempotencyStoreException} within the client's timeout, naming the
+ * A Redis server that cannot answer at call time: the store was built without waiting for it (it connects in the
+ * background), and a call fails closed with {@link IdempotencyStoreException} within the client's timeout, naming the
  * server, and the body does not run. The engine tries a claim twice, so a silent server holds a call for about twice
  * the timeout.
  */
@@ -64,6 +68,26 @@ class RedisUnreachableServerIntegrationTest {
 
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(BOUND);
             assertThat(runs).hasValue(0);
+        }
+    }
+
+    /** The startup line prints the store: describing a cluster store must not ask the cluster anything. */
+    @Test
+    void describesAClusterStoreWithoutWaitingForTheCluster() throws IOException {
+        try (TcpProxy silent = TcpProxy.blackHole()) {
+            RedisClusterClient client = RedisClusterClient.create(RedisURI.builder().withHost("127.0.0.1")
+                    .withPort(silent.port()).withTimeout(Duration.ofSeconds(5)).build());
+            try (RedisIdempotencyStore store = RedisIdempotencyStore.builder().client(client).build()) {
+                long start = System.nanoTime();
+
+                String description = store.toString();
+
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
+                assertThat(description).isEqualTo("RedisIdempotencyStore[Redis Cluster, keyPrefix=idempotency:,"
+                        + " maxResultBytes=1048576]");
+            } finally {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.idempotency.redis.spring;
 
 import java.time.Duration;
-import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.util.ClassUtils;
@@ -31,7 +30,6 @@ public final class RedisStoreProvider implements IdempotencyStoreProvider {
 
     private static final String LETTUCE_CONNECTION_FACTORY =
             "org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory";
-    private static final Pattern USER_INFO = Pattern.compile("//[^/@]*@");
 
     @Override
     public String type() {
@@ -101,9 +99,18 @@ public final class RedisStoreProvider implements IdempotencyStoreProvider {
         builder.timeout(timeout != null ? timeout : RedisIdempotencyStore.DEFAULT_TIMEOUT);
     }
 
-    /** A URI with its user and password masked, for messages. */
+    /**
+     * A URI with its user and password masked, for messages: everything between the scheme and the last {@code @},
+     * so that a password holding {@code / ? # @} is masked whole too.
+     */
     static String redact(String uri) {
-        return USER_INFO.matcher(uri).replaceFirst("//****@");
+        int at = uri.lastIndexOf('@');
+        if (at < 0) {
+            return uri;
+        }
+        int scheme = uri.indexOf("://");
+        int from = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+        return uri.substring(0, from) + "****" + uri.substring(at);
     }
 
     /** Touches Spring Data Redis's classes only when they are on the class path. */

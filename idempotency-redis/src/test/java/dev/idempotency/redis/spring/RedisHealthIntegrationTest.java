@@ -21,6 +21,7 @@ import org.springframework.context.annotation.Configuration;
 import dev.idempotency.redis.RedisIdempotencyStore;
 import dev.idempotency.redis.testing.RedisExtension;
 import dev.idempotency.redis.testing.RedisServerProcess;
+import dev.idempotency.redis.testing.TcpProxy;
 import dev.idempotency.spring.boot.IdempotencyAutoConfiguration;
 
 import io.lettuce.core.RedisClient;
@@ -103,6 +104,23 @@ class RedisHealthIntegrationTest {
 
             assertThat(health.getStatus()).isEqualTo(Status.DOWN);
             assertThat(String.valueOf(health.getDetails().get("error"))).contains("could not connect");
+        }
+    }
+
+    /** Connections to it open and nothing ever answers: the check ends within its own timeout, not the client's. */
+    @Test
+    void isDownWithinTheCheckTimeoutBehindANetworkBlackHole() throws Exception {
+        try (TcpProxy silent = TcpProxy.blackHole();
+                RedisIdempotencyStore store = RedisIdempotencyStore.builder().uri(silent.uri())
+                        .timeout(Duration.ofSeconds(10)).build()) {
+            long start = System.nanoTime();
+            Health health = health(store);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(String.valueOf(health.getDetails().get("error")))
+                    .contains("IdempotencyStoreException").contains("127.0.0.1:" + silent.port());
+            assertThat(took).isLessThan(RedisHealthIndicator.TIMEOUT.plusSeconds(1));
         }
     }
 

@@ -37,6 +37,9 @@ class RedisStoreProviderTest {
             "idempotency.redis.uri | http://admin:s3cret@cache:6379 | http://****@cache:6379 | a Redis URI such as"
                     + " redis://localhost:6379, rediss://user:password@host:6380/0 or"
                     + " redis-sentinel://host:26379#mymaster",
+            "idempotency.redis.uri | redis://admin:s3/cret@cache:6379 | redis://****@cache:6379 | a Redis URI such"
+                    + " as redis://localhost:6379, rediss://user:password@host:6380/0 or"
+                    + " redis-sentinel://host:26379#mymaster",
             "idempotency.redis.timeout | soon | soon | a positive duration such as 500ms, 30s, 10m, 24h, 7d, or"
                     + " ISO-8601 such as PT10M",
             "idempotency.redis.max-result-bytes | -1 | -1 | a positive whole number",
