@@ -20,7 +20,8 @@ import dev.idempotency.store.IdempotencyRecord;
 /**
  * Transactional completion through Spring: the transaction that a {@code DataSourceTransactionManager} (or a
  * {@code JpaTransactionManager} on the same DataSource) bound to the store's DataSource. The completion runs on the
- * transaction's connection, and a synchronization then
+ * transaction's connection (in a read-only transaction, which has no writes to commit with it, on a connection of the
+ * store's own), and a synchronization then
  *
  * <ul>
  *   <li>before commit, refuses to commit when the completion was not written (the lease was taken over, or the
@@ -56,6 +57,11 @@ final class SpringTransactionJoin implements TransactionJoin {
         }
         if (!isOnTheStoresDataSource()) {
             throw elsewhere();
+        }
+        if (TransactionSynchronizationManager.isCurrentTransactionReadOnly()) {
+            // A read-only transaction refuses the UPDATE, and has no writes to commit with the record: complete on a
+            // connection of the store's own.
+            return null;
         }
         Completion completion = completionOf(finished);
         if (completion == null) {
