@@ -123,6 +123,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         checkSizes(record);
         if (transactions != null) {
             transactions.checkClaim();
+            IdempotencyRecord completed = transactions.completedInTransaction(record.id());
+            if (completed != null && !completed.isClaimable(now)) {
+                // Completed by the caller's own transaction, whose row lock a claim on another connection would wait
+                // for, forever: the transaction's completion answers (a replay, or a payload mismatch).
+                return ClaimResult.conflict(completed);
+            }
         }
         return withOwnConnection("claim a record", (connection, sql) -> {
             for (int attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {

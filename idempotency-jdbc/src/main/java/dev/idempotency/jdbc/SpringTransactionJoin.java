@@ -1,7 +1,10 @@
 package dev.idempotency.jdbc;
 
 import java.sql.Connection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import javax.sql.DataSource;
@@ -29,6 +32,12 @@ import dev.idempotency.store.IdempotencyRecord;
  *   <li>after commit, runs what waited for the record to be durable (the engine's local cache);</li>
  *   <li>after a rollback, releases the claim on a connection of its own, so that a retry runs at once.</li>
  * </ul>
+ *
+ * <p>A savepoint ({@code PROPAGATION_NESTED}) that was made before the completion and rolls back takes the
+ * completion back with the body's rows: the synchronization hears of it ({@code savepointRollback}), runs nothing
+ * that waited for the record, lets the outer transaction commit, and releases the claim after it. A duplicate within
+ * the transaction that completed its key is answered from that completion ({@link #completedInTransaction}): its claim
+ * would otherwise wait for the row lock of the caller's own transaction.
  */
 final class SpringTransactionJoin implements TransactionJoin {
 
@@ -69,14 +78,31 @@ final class SpringTransactionJoin implements TransactionJoin {
             TransactionSynchronizationManager.registerSynchronization(completion);
         }
         completion.written = false;
+        completion.undone = false;
+        completion.savepointsAfter.clear();
         Connection connection = DataSourceUtils.getConnection(dataSource);
         try {
             boolean done = store.completeOn(connection, finished);
             completion.written = done;
+            completion.record = done ? finished : null;
             return done;
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
         }
+    }
+
+    @Override
+    public @Nullable IdempotencyRecord completedInTransaction(String id) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            return null;
+        }
+        for (TransactionSynchronization synchronization : TransactionSynchronizationManager.getSynchronizations()) {
+            if (synchronization instanceof Completion completion && completion.owner() == this
+                    && completion.id.equals(id) && completion.written && !completion.undone) {
+                return completion.record;
+            }
+        }
+        return null;
     }
 
     @Override
@@ -122,7 +148,12 @@ final class SpringTransactionJoin implements TransactionJoin {
         final String id;
         final String claimToken;
         final List<Runnable> whenCommitted = new CopyOnWriteArrayList<>();
+        /** The savepoints made after the completion was written: rolling back to one of them keeps it. */
+        final Set<Object> savepointsAfter = Collections.newSetFromMap(new IdentityHashMap<>());
         volatile boolean written;
+        /** The completion was written, then a savepoint made before it rolled back, and took it back. */
+        volatile boolean undone;
+        volatile @Nullable IdempotencyRecord record;
 
         Completion(String id, String claimToken) {
             this.id = id;
@@ -134,7 +165,29 @@ final class SpringTransactionJoin implements TransactionJoin {
         }
 
         @Override
+        public void savepoint(Object savepoint) {
+            savepointsAfter.add(savepoint);
+        }
+
+        @Override
+        public void savepointRollback(Object savepoint) {
+            if (written && !savepointsAfter.contains(savepoint)) {
+                // The completion was written inside this savepoint (a NESTED transaction): it is gone with the body's
+                // rows, and the claim stands again. Nothing may replay it; the claim is released at the end.
+                undone = true;
+                written = false;
+                record = null;
+                whenCommitted.clear();
+            }
+            savepointsAfter.remove(savepoint);
+        }
+
+        @Override
         public void beforeCommit(boolean readOnly) {
+            if (undone) {
+                // The body's work went with its savepoint, and so did the record: committing the rest is right.
+                return;
+            }
             if (!written) {
                 throw new IdempotencyStoreException("The idempotency record " + id + " could not be completed in the"
                         + " transaction (another call took its key over after the lease ran out, or the store failed;"
@@ -145,6 +198,9 @@ final class SpringTransactionJoin implements TransactionJoin {
 
         @Override
         public void afterCommit() {
+            if (undone) {
+                return;
+            }
             for (Runnable action : whenCommitted) {
                 try {
                     action.run();
@@ -156,12 +212,13 @@ final class SpringTransactionJoin implements TransactionJoin {
 
         @Override
         public void afterCompletion(int status) {
-            if (status == STATUS_COMMITTED) {
+            if (status == STATUS_COMMITTED && !undone) {
                 return;
             }
             whenCommitted.clear();
             try {
-                // The rollback undid the completion: the claim stands again. Release it, so a retry runs at once.
+                // The rollback (of the transaction, or of the savepoint the completion was written in) undid the
+                // completion: the claim stands again. Release it, so a retry runs at once.
                 store.release(id, claimToken);
             } catch (RuntimeException e) {
                 log.warn("The transaction that completed idempotency record {} rolled back, and the claim could not be"

@@ -1,7 +1,9 @@
 package dev.idempotency.jdbc.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +85,33 @@ class TransactionalCompletionPropagationIntegrationTest {
     }
 
     @Test
+    void runsTheBodyAgainWhenTheSavepointOfItsCompletionRolledBackAndTheOuterTransactionCommitted() throws Exception {
+        shop.placeInASavepointThatRollsBackThenCarryOn(new Order("o-1", 10));
+
+        assertThat(rows("outer")).as("the outer transaction committed").isEqualTo(1);
+        assertThat(rows("o-1")).as("the savepoint took the body's row back").isZero();
+        assertThat(record("o-1")).as("the completion went with the savepoint, and the claim was released").isEmpty();
+
+        Receipt retried = orders.place(new Order("o-1", 10));
+        assertThat(retried.run()).as("a retry runs the body, rather than replaying work that was rolled back")
+                .isEqualTo(2);
+        assertThat(rows("o-1")).isEqualTo(1);
+        assertThat(record("o-1")).get().extracting(IdempotencyRecord::status).isEqualTo(RecordStatus.COMPLETED);
+        assertThat(orders.place(new Order("o-1", 10))).isEqualTo(retried);
+        assertThat(orders.runs()).isEqualTo(2);
+    }
+
+    @Test
+    void keepsACompletionMadeBeforeASavepointThatRollsBackLater() throws Exception {
+        Receipt receipt = shop.placeThenRollBackALaterSavepoint(new Order("o-1", 10));
+
+        assertThat(rows("o-1")).isEqualTo(1);
+        assertThat(record("o-1")).get().extracting(IdempotencyRecord::status).isEqualTo(RecordStatus.COMPLETED);
+        assertThat(orders.place(new Order("o-1", 10))).isEqualTo(receipt);
+        assertThat(orders.runs()).isEqualTo(1);
+    }
+
+    @Test
     void completesTheRecordOfAReadOnlyTransactionAndReplaysIt() {
         postgres.execute("INSERT INTO " + ordersTable + " (id, amount) VALUES ('o-1', 10)");
 
@@ -94,6 +123,19 @@ class TransactionalCompletionPropagationIntegrationTest {
         assertThat(orders.counts()).as("the read-only body ran once").isEqualTo(1);
         assertThat(store.find("orders.count#" + Hashes.sha256("o-1"))).get()
                 .extracting(IdempotencyRecord::status).isEqualTo(RecordStatus.COMPLETED);
+    }
+
+    @Test
+    void replaysTheCompletionOfTheSameTransactionToADuplicateInItWithoutWaitingForItself() {
+        List<Receipt> receipts = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> shop.placeTwice(new Order("o-1", 10)));
+
+        assertThat(receipts.get(1)).isEqualTo(receipts.get(0));
+        assertThat(orders.runs()).as("the body ran once").isEqualTo(1);
+        assertThat(rows("o-1")).isEqualTo(1);
+        assertThat(record("o-1")).get().extracting(IdempotencyRecord::status).isEqualTo(RecordStatus.COMPLETED);
+        assertThat(orders.place(new Order("o-1", 10))).isEqualTo(receipts.get(0));
+        assertThat(orders.runs()).isEqualTo(1);
     }
 
     private int rows(String orderId) {
