@@ -319,7 +319,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return transactionalCompletion;
     }
 
-    /** The DataSource the store borrows its connections from. */
+    /** The DataSource the store borrows its connections from (the target of a {@code TransactionAwareDataSourceProxy}). */
     public DataSource dataSource() {
         return dataSource;
     }
@@ -523,7 +523,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         private Builder() {
         }
 
-        /** Where connections come from (a pool, such as HikariCP); required. The store does not close it. */
+        /**
+         * Where connections come from (a pool, such as HikariCP); required. The store does not close it. A Spring
+         * {@code TransactionAwareDataSourceProxy} is unwrapped to its target, so that the store's own work never runs
+         * on (and commits) the caller's transactional connection; transactional completion still joins the
+         * transaction bound to the target.
+         */
         public Builder dataSource(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource must not be null");
             return this;
@@ -620,11 +625,14 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 throw new IllegalStateException("dataSource must be set: the DataSource the store borrows its"
                         + " connections from");
             }
-            if (transactionalCompletion && !isSpringJdbcPresent()) {
+            boolean springJdbc = isSpringJdbcPresent();
+            if (transactionalCompletion && !springJdbc) {
                 throw new IllegalStateException("transactionalCompletion needs spring-jdbc on the class path"
                         + " (org.springframework:spring-jdbc): the store finds the caller's transaction through"
                         + " Spring's transaction synchronization");
             }
+            // A TransactionAwareDataSourceProxy would give the claim the caller's transactional connection.
+            DataSource target = springJdbc ? SpringTransactionJoin.unwrap(dataSource) : dataSource;
             Map<String, String> settingByColumn = new LinkedHashMap<>();
             distinct(settingByColumn, idColumn, "idColumn");
             distinct(settingByColumn, statusColumn, "statusColumn");
@@ -633,7 +641,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             distinct(settingByColumn, expiresAtColumn, "expiresAtColumn");
             distinct(settingByColumn, leaseExpiresAtColumn, "leaseExpiresAtColumn");
             distinct(settingByColumn, resultColumn, "resultColumn");
-            return new JdbcIdempotencyStore(this, dataSource, new TableLayout(tableName, idColumn, statusColumn,
+            return new JdbcIdempotencyStore(this, target, new TableLayout(tableName, idColumn, statusColumn,
                     fingerprintColumn, claimTokenColumn, expiresAtColumn, leaseExpiresAtColumn, resultColumn));
         }
 

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -49,6 +50,24 @@ final class SpringTransactionJoin implements TransactionJoin {
     SpringTransactionJoin(JdbcIdempotencyStore store, DataSource dataSource) {
         this.store = store;
         this.dataSource = dataSource;
+    }
+
+    /**
+     * The DataSource behind Spring's {@link TransactionAwareDataSourceProxy}s: inside a transaction the proxy hands
+     * out the transaction's connection, so the store's own work (a claim, committed at once) would commit the
+     * caller's transaction, or be rolled back with it. Transactions are bound to the target, too
+     * ({@code DataSourceTransactionManager} unwraps the proxy).
+     */
+    static DataSource unwrap(DataSource dataSource) {
+        DataSource unwrapped = dataSource;
+        while (unwrapped instanceof TransactionAwareDataSourceProxy proxy) {
+            unwrapped = proxy.getTargetDataSource();
+            if (unwrapped == null) {
+                throw new IllegalStateException("the TransactionAwareDataSourceProxy given as the store's DataSource"
+                        + " has no target DataSource");
+            }
+        }
+        return unwrapped;
     }
 
     @Override
