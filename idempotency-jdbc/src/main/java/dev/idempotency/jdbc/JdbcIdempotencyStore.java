@@ -89,6 +89,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     static final int MAX_CLAIM_ATTEMPTS = 3;
 
     private static final String DUPLICATE_KEY = "23505";
+    private static final int CHECK_TIMEOUT_SECONDS = 2;
 
     private final DataSource dataSource;
     private final TableLayout layout;
@@ -300,6 +301,27 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 }
                 return statement.executeUpdate();
             }
+        });
+    }
+
+    /**
+     * Checks that the table answers with the store's columns, for health checks: {@code SELECT <id>, <status>,
+     * <fingerprint>, <claim token>, <expiry>, <lease>, <result> FROM <table> WHERE 1 = 0}, which reads no row, on a
+     * connection of the store's own. So a table of the same name that another application owns, or one whose columns
+     * were renamed, fails here as it would at the first call.
+     *
+     * @return the database's product name, such as {@code PostgreSQL}
+     * @throws IdempotencyStoreException when the database cannot be reached, or the table or one of its columns is
+     *                                   missing
+     */
+    public String checkTable() {
+        return withOwnConnection("check the table", (connection, sql) -> {
+            String product = connection.getMetaData().getDatabaseProductName();
+            try (PreparedStatement statement = connection.prepareStatement(layout.check())) {
+                statement.setQueryTimeout(CHECK_TIMEOUT_SECONDS);
+                statement.executeQuery().close();
+            }
+            return product;
         });
     }
 

@@ -10,6 +10,7 @@ import javax.sql.DataSource;
 
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
 import org.springframework.boot.health.contributor.Health;
@@ -19,9 +20,11 @@ import org.springframework.boot.health.registry.HealthContributorRegistry;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.jdbc.JdbcIdempotencyTable;
+import dev.idempotency.jdbc.testing.PostgresExtension;
 import dev.idempotency.jdbc.testing.PostgresServer;
 import dev.idempotency.spring.boot.IdempotencyAutoConfiguration;
 
@@ -31,6 +34,7 @@ import com.zaxxer.hikari.HikariDataSource;
  * The {@code idempotency} health of the JDBC store: up while its table answers, down when the table is missing or
  * PostgreSQL is stopped, and contributed by Boot only when the engine's store is the JDBC store.
  */
+@ExtendWith(PostgresExtension.class)
 class JdbcHealthIntegrationTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -81,6 +85,35 @@ class JdbcHealthIntegrationTest {
 
         assertThat(health.getStatus()).isEqualTo(Status.DOWN);
         assertThat(String.valueOf(health.getDetails().get("error"))).containsIgnoringCase("missing_table");
+    }
+
+    @Test
+    void isDownWhenAColumnOfTheStoreWasRenamed() {
+        DataSource h2 = h2();
+        JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().dataSource(h2).build();
+        JdbcIdempotencyTable.create(store);
+        new JdbcTemplate(h2).execute("ALTER TABLE idempotency ALTER COLUMN status RENAME TO state");
+
+        Health health = health(store);
+
+        assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(String.valueOf(health.getDetails().get("error"))).contains("lacks a column the store uses")
+                .containsIgnoringCase("status");
+    }
+
+    @Test
+    void isDownOnPostgresqlWhenTheTableOfThatNameIsAnotherApplications(PostgresServer postgres) {
+        String table = PostgresServer.newTableName();
+        postgres.execute("CREATE TABLE " + table + " (id BIGINT PRIMARY KEY, name TEXT)");
+        JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().dataSource(postgres.sharedPool())
+                .tableName(table).build();
+
+        Health health = health(store);
+
+        assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(health.getDetails()).containsEntry("table", table);
+        assertThat(String.valueOf(health.getDetails().get("error"))).contains("lacks a column the store uses")
+                .contains("status");
     }
 
     @Test
