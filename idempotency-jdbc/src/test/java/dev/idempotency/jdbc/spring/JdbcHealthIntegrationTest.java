@@ -2,9 +2,13 @@ package dev.idempotency.jdbc.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -21,11 +25,13 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.jdbc.JdbcIdempotencyTable;
 import dev.idempotency.jdbc.testing.PostgresExtension;
 import dev.idempotency.jdbc.testing.PostgresServer;
+import dev.idempotency.jdbc.testing.SilentProxy;
 import dev.idempotency.spring.boot.IdempotencyAutoConfiguration;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -74,6 +80,26 @@ class JdbcHealthIntegrationTest {
             assertThat(down.getStatus()).isEqualTo(Status.DOWN);
             assertThat(down.getDetails()).containsEntry("table", store.tableName()).containsKey("error");
             assertThat(took).as("bounded by the pool's connection timeout").isLessThan(Duration.ofSeconds(3));
+        }
+    }
+
+    @Test
+    void isDownWithinTheTimeoutWhenPostgresqlStopsAnswering(PostgresServer postgres) throws Exception {
+        try (SilentProxy proxy = SilentProxy.to(postgres.port());
+                Connection connection = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres", "postgres", "")) {
+            JdbcIdempotencyStore store = JdbcIdempotencyStore.builder()
+                    .dataSource(new SingleConnectionDataSource(connection, true))
+                    .tableName(PostgresServer.newTableName()).timeout(Duration.ofSeconds(1)).build();
+            JdbcIdempotencyTable.create(store);
+            assertThat(health(store).getStatus()).isEqualTo(Status.UP);
+
+            proxy.silence();
+            long start = System.nanoTime();
+            CompletableFuture<Health> health = CompletableFuture.supplyAsync(() -> health(store));
+
+            assertThat(health.get(15, TimeUnit.SECONDS).getStatus()).isEqualTo(Status.DOWN);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
         }
     }
 

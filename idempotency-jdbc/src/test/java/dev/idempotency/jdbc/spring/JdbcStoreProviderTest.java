@@ -87,6 +87,17 @@ class JdbcStoreProviderTest {
     }
 
     @Test
+    void boundsEveryStatementByTheTimeoutProperty() {
+        try (AnnotationConfigApplicationContext context = Contexts.start(Map.of("idempotency.store.type", "jdbc",
+                "idempotency.jdbc.create-table", "true", "idempotency.jdbc.timeout", "2s"), OneDataSource.class)) {
+            JdbcIdempotencyStore store = (JdbcIdempotencyStore) context.getBean(Idempotency.class).store();
+
+            assertThat(store.timeout()).isEqualTo(java.time.Duration.ofSeconds(2));
+            assertThat(store.toString()).contains("timeout=PT2S");
+        }
+    }
+
+    @Test
     void failsStartupWithTransactionalCompletionButNoTransactionManager() {
         assertThatThrownBy(() -> Contexts.start(transactional(), OneDataSource.class))
                 .hasRootCauseMessage("idempotency.jdbc.transactional-completion=true needs a transaction manager on"
@@ -187,7 +198,7 @@ class JdbcStoreProviderTest {
         }
 
         assertThat(names).containsExactlyInAnyOrder(JdbcStoreProvider.TABLE_NAME, JdbcStoreProvider.CREATE_TABLE,
-                JdbcStoreProvider.TRANSACTIONAL_COMPLETION, JdbcStoreProvider.PURGE_ENABLED,
+                JdbcStoreProvider.TRANSACTIONAL_COMPLETION, JdbcStoreProvider.TIMEOUT, JdbcStoreProvider.PURGE_ENABLED,
                 JdbcStoreProvider.PURGE_INTERVAL, JdbcStoreProvider.PURGE_BATCH_SIZE);
         assertThat(metadata.get("hints").get(0).get("values").get(0).get("value").asString())
                 .isEqualTo(new JdbcStoreProvider().type());
