@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.time.Duration;
@@ -28,6 +29,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.interceptor.TransactionAspectSupport;
 
 import dev.idempotency.Idempotency;
 import dev.idempotency.Idempotent;
@@ -138,6 +140,29 @@ class TransactionalCompletionPropagationIntegrationTest {
         assertThat(orders.runs()).isEqualTo(1);
     }
 
+    @Test
+    void releasesTheClaimWhenTheTransactionIsMarkedRollbackOnlyAfterTheCompletion() {
+        shop.placeThenMarkRollbackOnly(new Order("o-1", 10));
+
+        assertThat(rows("o-1")).isZero();
+        assertThat(record("o-1")).as("the rollback undid the completion, and the claim was released").isEmpty();
+        assertThat(orders.place(new Order("o-1", 10)).run()).as("a retry runs the body").isEqualTo(2);
+        assertThat(rows("o-1")).isEqualTo(1);
+    }
+
+    @Test
+    void releasesTheClaimOfABodyThatThrowsAfterItsWritesAndRunsItsRetryOnce() {
+        assertThatThrownBy(() -> orders.placeThenThrow(new Order("o-1", 10)))
+                .isInstanceOf(IllegalStateException.class).hasMessage("the payment was declined");
+
+        assertThat(rows("o-1")).isZero();
+        assertThat(record("o-1")).isEmpty();
+        Receipt retried = orders.place(new Order("o-1", 10));
+        assertThat(retried.run()).isEqualTo(2);
+        assertThat(orders.place(new Order("o-1", 10))).isEqualTo(retried);
+        assertThat(rows("o-1")).isEqualTo(1);
+    }
+
     private int rows(String orderId) {
         return new JdbcTemplate(postgres.sharedPool()).queryForObject(
                 "SELECT COUNT(*) FROM " + ordersTable + " WHERE id = ?", Integer.class, orderId);
@@ -166,6 +191,14 @@ class TransactionalCompletionPropagationIntegrationTest {
             int run = runs.incrementAndGet();
             jdbc.update("INSERT INTO " + table + " (id, amount) VALUES (?, ?)", order.id(), order.amount());
             return new Receipt(order.id(), order.amount(), run);
+        }
+
+        @Transactional
+        @Idempotent(name = "orders.place", key = "#order.id")
+        public Receipt placeThenThrow(Order order) {
+            runs.incrementAndGet();
+            jdbc.update("INSERT INTO " + table + " (id, amount) VALUES (?, ?)", order.id(), order.amount());
+            throw new IllegalStateException("the payment was declined");
         }
 
         @Transactional(readOnly = true)
@@ -244,6 +277,12 @@ class TransactionalCompletionPropagationIntegrationTest {
                 // Only the later savepoint rolled back.
             }
             return receipt;
+        }
+
+        @Transactional
+        public void placeThenMarkRollbackOnly(Order order) {
+            orders.place(order);
+            TransactionAspectSupport.currentTransactionStatus().setRollbackOnly();
         }
 
         @Transactional
