@@ -66,9 +66,10 @@ class TransactionalCompletionPropagationIntegrationTest {
     @BeforeEach
     void startTheApplication() {
         ordersTable = "orders_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        postgres.execute("CREATE TABLE " + ordersTable + " (id VARCHAR(64) NOT NULL, amount INT NOT NULL)");
+        new JdbcTemplate(database()).execute("CREATE TABLE " + ordersTable
+                + " (id VARCHAR(64) NOT NULL, amount INT NOT NULL)");
         // Not the pool itself, which the context would close with it.
-        Application.dataSource = new DelegatingDataSource(postgres.sharedPool());
+        Application.dataSource = new DelegatingDataSource(database());
         Application.ordersTable = ordersTable;
         Map<String, Object> properties = new HashMap<>();
         properties.put("idempotency.store.type", "jdbc");
@@ -79,6 +80,11 @@ class TransactionalCompletionPropagationIntegrationTest {
         orders = context.getBean(Orders.class);
         shop = context.getBean(Shop.class);
         store = (JdbcIdempotencyStore) context.getBean(Idempotency.class).store();
+    }
+
+    /** The database of the store and of the orders. */
+    DataSource database() {
+        return postgres.sharedPool();
     }
 
     @AfterEach
@@ -115,7 +121,7 @@ class TransactionalCompletionPropagationIntegrationTest {
 
     @Test
     void completesTheRecordOfAReadOnlyTransactionAndReplaysIt() {
-        postgres.execute("INSERT INTO " + ordersTable + " (id, amount) VALUES ('o-1', 10)");
+        new JdbcTemplate(database()).update("INSERT INTO " + ordersTable + " (id, amount) VALUES ('o-1', 10)");
 
         int first = orders.count("o-1");
         int second = orders.count("o-1");
@@ -164,7 +170,7 @@ class TransactionalCompletionPropagationIntegrationTest {
     }
 
     private int rows(String orderId) {
-        return new JdbcTemplate(postgres.sharedPool()).queryForObject(
+        return new JdbcTemplate(database()).queryForObject(
                 "SELECT COUNT(*) FROM " + ordersTable + " WHERE id = ?", Integer.class, orderId);
     }
 
