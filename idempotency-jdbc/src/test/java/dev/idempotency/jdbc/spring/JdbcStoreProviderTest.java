@@ -138,6 +138,17 @@ class JdbcStoreProviderTest {
     }
 
     @Test
+    void startsWithTransactionalCompletionOnATransactionAwareProxyOfTheManagersDataSource() {
+        try (AnnotationConfigApplicationContext context = Contexts.start(transactional(), ProxiedDataSource.class)) {
+            JdbcIdempotencyStore store = (JdbcIdempotencyStore) context.getBean(Idempotency.class).store();
+
+            assertThat(store.isTransactionalCompletion()).isTrue();
+            assertThat(store.dataSource()).as("the proxy's target, where the store's own work gets a connection")
+                    .isSameAs(context.getBean(ProxiedDataSource.class).target);
+        }
+    }
+
+    @Test
     void refusesACallInATransactionOnAnotherDataSourceBeforeItsBodyRuns() {
         try (AnnotationConfigApplicationContext context = Contexts.start(transactional(), TwoTransactionManagers.class)) {
             Reports reports = context.getBean(Reports.class);
@@ -320,6 +331,24 @@ class JdbcStoreProviderTest {
         @Bean
         PlatformTransactionManager transactionManager(DataSource dataSource) {
             return new DataSourceTransactionManager(dataSource);
+        }
+    }
+
+    @Configuration
+    @EnableTransactionManagement(order = EnableIdempotency.DEFAULT_ORDER - 1)
+    @EnableIdempotency
+    static class ProxiedDataSource {
+
+        final DataSource target = h2();
+
+        @Bean
+        DataSource dataSource() {
+            return new org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy(target);
+        }
+
+        @Bean
+        PlatformTransactionManager transactionManager() {
+            return new DataSourceTransactionManager(target);
         }
     }
 }
