@@ -32,6 +32,7 @@ import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.interceptor.TransactionAspectSupport;
 
 import dev.idempotency.Idempotency;
+import dev.idempotency.IdempotencyInProgressException;
 import dev.idempotency.Idempotent;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.jdbc.testing.PostgresExtension;
@@ -147,6 +148,18 @@ class TransactionalCompletionPropagationIntegrationTest {
     }
 
     @Test
+    void givesACallOfItsOwnKeyFromInsideTheBodyInProgressWithoutWaiting() {
+        orders.useSelf(orders);
+
+        assertThatThrownBy(() -> assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> orders.placeThenPlaceAgainInside(new Order("o-1", 10))))
+                .isInstanceOf(IdempotencyInProgressException.class);
+
+        assertThat(rows("o-1")).as("the body's exception rolled its transaction back").isZero();
+        assertThat(record("o-1")).isEmpty();
+    }
+
+    @Test
     void releasesTheClaimWhenTheTransactionIsMarkedRollbackOnlyAfterTheCompletion() {
         shop.placeThenMarkRollbackOnly(new Order("o-1", 10));
 
@@ -197,6 +210,22 @@ class TransactionalCompletionPropagationIntegrationTest {
             int run = runs.incrementAndGet();
             jdbc.update("INSERT INTO " + table + " (id, amount) VALUES (?, ?)", order.id(), order.amount());
             return new Receipt(order.id(), order.amount(), run);
+        }
+
+        /** This bean's proxy, for a call from inside a body. */
+        private volatile Orders self;
+
+        /** Public, so that the proxy hands it to the bean itself. */
+        public void useSelf(Orders proxy) {
+            this.self = proxy;
+        }
+
+        @Transactional
+        @Idempotent(name = "orders.place", key = "#order.id")
+        public Receipt placeThenPlaceAgainInside(Order order) {
+            runs.incrementAndGet();
+            jdbc.update("INSERT INTO " + table + " (id, amount) VALUES (?, ?)", order.id(), order.amount());
+            return self.place(order);
         }
 
         @Transactional
