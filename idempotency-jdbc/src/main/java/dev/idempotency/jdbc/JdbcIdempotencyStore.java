@@ -5,14 +5,17 @@ import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Types;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 import javax.sql.DataSource;
 
@@ -82,6 +85,13 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     public static final String DEFAULT_LEASE_EXPIRES_AT_COLUMN = "lease_expires_at";
     /** The serialized result or kept failure, as bytes. */
     public static final String DEFAULT_RESULT_COLUMN = "result";
+    /**
+     * How long a statement of the store may take by default: 5 seconds. Each connection the store works on gets it
+     * as its network timeout, and each statement (for drivers without network timeouts) as its query timeout, plus
+     * {@link #QUERY_MARGIN}, so that a database that accepts connections but never answers fails a call instead of
+     * hanging it.
+     */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
     /** The largest result kept by default: 1 MiB. Results are read whole into memory on every replay. */
     public static final int DEFAULT_MAX_RESULT_BYTES = 1_048_576;
 
@@ -89,10 +99,25 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     static final int MAX_CLAIM_ATTEMPTS = 3;
 
     private static final String DUPLICATE_KEY = "23505";
+    /**
+     * How much later than the network timeout a statement's query timeout comes: PostgreSQL's driver cancels a
+     * statement on a new connection and waits for that, which a database that does not answer at all never lets
+     * end, so the network timeout must come first.
+     */
+    static final Duration QUERY_MARGIN = Duration.ofSeconds(1);
+    /** Runs the abort of a connection whose network timeout ran out, for the drivers that ask for an executor. */
+    private static final Executor TIMEOUT_EXECUTOR = command -> {
+        Thread thread = new Thread(command, "idempotency-jdbc-timeout");
+        thread.setDaemon(true);
+        thread.start();
+    };
 
     private final DataSource dataSource;
     private final TableLayout layout;
     private final int maxResultBytes;
+    private final Duration timeout;
+    private final int queryTimeoutSeconds;
+    private final int networkTimeoutMillis;
     private final boolean transactionalCompletion;
     private final @Nullable TransactionJoin transactions;
     private final StoreFailures failures;
@@ -103,6 +128,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         this.dataSource = dataSource;
         this.layout = layout;
         this.maxResultBytes = builder.maxResultBytes;
+        this.timeout = builder.timeout;
+        this.networkTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        this.queryTimeoutSeconds = (int) Math.min(Integer.MAX_VALUE,
+                (timeout.plus(QUERY_MARGIN).toMillis() + 999) / 1000);
         this.configuredDialect = builder.dialect;
         this.transactionalCompletion = builder.transactionalCompletion;
         this.failures = new StoreFailures(layout, StoreFailures.whereOf(dataSource));
@@ -123,6 +152,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         checkSizes(record);
         if (transactions != null) {
             transactions.checkClaim();
+            IdempotencyRecord completed = transactions.completedInTransaction(record.id());
+            if (completed != null && !completed.isClaimable(now)) {
+                // Completed by the caller's own transaction, whose row lock a claim on another connection would wait
+                // for, forever: the transaction's completion answers (a replay, or a payload mismatch).
+                return ClaimResult.conflict(completed);
+            }
         }
         return withOwnConnection("claim a record", (connection, sql) -> {
             for (int attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
@@ -150,7 +185,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     private Claim claimOnPostgres(Connection connection, Statements sql, IdempotencyRecord record, Instant now)
             throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql.claim())) {
+        try (PreparedStatement statement = prepare(connection, sql.claim())) {
             statement.setString(1, record.id());
             statement.setString(2, record.fingerprint());
             statement.setString(3, record.claimToken());
@@ -173,7 +208,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     private Claim claimOnH2(Connection connection, Statements sql, IdempotencyRecord record, Instant now)
             throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql.claim())) {
+        try (PreparedStatement statement = prepare(connection, sql.claim())) {
             long expiresAt = epochSeconds(record.expiresAt());
             long leaseExpiresAt = epochMillis(Objects.requireNonNull(record.leaseExpiresAt()));
             statement.setString(1, record.id());
@@ -223,15 +258,20 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /** Completes on {@code connection}, the caller's transaction's; for {@link SpringTransactionJoin}. */
     boolean completeOn(Connection connection, IdempotencyRecord finished) {
         try {
-            return complete(connection, dialected(connection).statements, finished);
+            int previous = networkTimeout(connection);
+            try {
+                return complete(connection, dialected(connection).statements, finished);
+            } finally {
+                restoreNetworkTimeout(connection, previous);
+            }
         } catch (SQLException e) {
             throw failures.translate("complete a record in the caller's transaction", e);
         }
     }
 
-    private static boolean complete(Connection connection, Statements sql, IdempotencyRecord finished)
+    private boolean complete(Connection connection, Statements sql, IdempotencyRecord finished)
             throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql.complete())) {
+        try (PreparedStatement statement = prepare(connection, sql.complete())) {
             statement.setString(1, finished.status().name());
             statement.setLong(2, epochSeconds(finished.expiresAt()));
             if (finished.result() == null) {
@@ -259,7 +299,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(id, "id must not be null");
         Objects.requireNonNull(claimToken, "claimToken must not be null");
         return withOwnConnection("release a record", (connection, sql) -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql.statements.release())) {
+            try (PreparedStatement statement = prepare(connection, sql.statements.release())) {
                 statement.setString(1, id);
                 statement.setString(2, claimToken);
                 return statement.executeUpdate() == 1;
@@ -286,7 +326,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             throw new IllegalArgumentException("limit must be positive, but was " + limit);
         }
         return withOwnConnection("purge expired records", (connection, sql) -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql.statements.purge())) {
+            try (PreparedStatement statement = prepare(connection, sql.statements.purge())) {
                 statement.setLong(1, now.getEpochSecond());
                 statement.setInt(2, limit);
                 if (sql.dialect == JdbcDialect.POSTGRESQL) {
@@ -294,6 +334,26 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 }
                 return statement.executeUpdate();
             }
+        });
+    }
+
+    /**
+     * Checks that the table answers with the store's columns, for health checks: {@code SELECT <id>, <status>,
+     * <fingerprint>, <claim token>, <expiry>, <lease>, <result> FROM <table> WHERE 1 = 0}, which reads no row, on a
+     * connection of the store's own. So a table of the same name that another application owns, or one whose columns
+     * were renamed, fails here as it would at the first call.
+     *
+     * @return the database's product name, such as {@code PostgreSQL}
+     * @throws IdempotencyStoreException when the database cannot be reached, or the table or one of its columns is
+     *                                   missing
+     */
+    public String checkTable() {
+        return withOwnConnection("check the table", (connection, sql) -> {
+            String product = connection.getMetaData().getDatabaseProductName();
+            try (PreparedStatement statement = prepare(connection, layout.check())) {
+                statement.executeQuery().close();
+            }
+            return product;
         });
     }
 
@@ -308,12 +368,17 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return layout.tableName();
     }
 
+    /** How long one statement may take; {@link #DEFAULT_TIMEOUT} unless the builder says. */
+    public Duration timeout() {
+        return timeout;
+    }
+
     /** Whether completions join the caller's transaction on the store's DataSource. */
     public boolean isTransactionalCompletion() {
         return transactionalCompletion;
     }
 
-    /** The DataSource the store borrows its connections from. */
+    /** The DataSource the store borrows its connections from (the target of a {@code TransactionAwareDataSourceProxy}). */
     public DataSource dataSource() {
         return dataSource;
     }
@@ -367,6 +432,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     private <T> T onOwnConnection(String action, Work<T> work) {
         try (Connection connection = dataSource.getConnection()) {
+            int previousNetworkTimeout = networkTimeout(connection);
             Dialected sql = dialected(connection);
             boolean manualCommit = !connection.getAutoCommit();
             try {
@@ -380,9 +446,52 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                     rollbackQuietly(connection, e);
                 }
                 throw e;
+            } finally {
+                restoreNetworkTimeout(connection, previousNetworkTimeout);
             }
         } catch (SQLException e) {
             throw failures.translate(action, e);
+        }
+    }
+
+    /** A statement with the store's query timeout. */
+    PreparedStatement prepare(Connection connection, String sql) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        try {
+            statement.setQueryTimeout(queryTimeoutSeconds);
+        } catch (SQLException | RuntimeException e) {
+            statement.close();
+            throw e;
+        }
+        return statement;
+    }
+
+    /** Sets the store's network timeout on {@code connection}; returns the one it had, to restore (-1: none). */
+    int networkTimeout(Connection connection) throws SQLException {
+        int previous;
+        try {
+            previous = connection.getNetworkTimeout();
+            if (previous == networkTimeoutMillis) {
+                return -1;
+            }
+            connection.setNetworkTimeout(TIMEOUT_EXECUTOR, networkTimeoutMillis);
+        } catch (SQLFeatureNotSupportedException | AbstractMethodError e) {
+            // A driver without network timeouts (H2 embedded has no network): the query timeout still holds.
+            return -1;
+        }
+        return previous;
+    }
+
+    void restoreNetworkTimeout(Connection connection, int previous) {
+        if (previous < 0) {
+            return;
+        }
+        try {
+            if (!connection.isClosed()) {
+                connection.setNetworkTimeout(TIMEOUT_EXECUTOR, previous);
+            }
+        } catch (SQLException | RuntimeException | AbstractMethodError e) {
+            // A connection that timed out is broken anyway; the pool drops it.
         }
     }
 
@@ -395,7 +504,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     }
 
     private Optional<IdempotencyRecord> read(Connection connection, Statements sql, String id) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql.find())) {
+        try (PreparedStatement statement = prepare(connection, sql.find())) {
             statement.setString(1, id);
             try (ResultSet rows = statement.executeQuery()) {
                 return rows.next() ? Optional.of(record(rows, 1, id)) : Optional.empty();
@@ -476,7 +585,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 + ", expiresAtColumn=" + layout.expiresAtColumn()
                 + ", leaseExpiresAtColumn=" + layout.leaseExpiresAtColumn()
                 + ", resultColumn=" + layout.resultColumn()
-                + ", maxResultBytes=" + maxResultBytes + ", transactionalCompletion=" + transactionalCompletion + "]";
+                + ", maxResultBytes=" + maxResultBytes + ", timeout=" + timeout
+                + ", transactionalCompletion=" + transactionalCompletion + "]";
     }
 
     /** Work on a connection, with the dialect's statements. */
@@ -511,13 +621,19 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         private String leaseExpiresAtColumn = DEFAULT_LEASE_EXPIRES_AT_COLUMN;
         private String resultColumn = DEFAULT_RESULT_COLUMN;
         private int maxResultBytes = DEFAULT_MAX_RESULT_BYTES;
+        private Duration timeout = DEFAULT_TIMEOUT;
         private @Nullable JdbcDialect dialect;
         private boolean transactionalCompletion;
 
         private Builder() {
         }
 
-        /** Where connections come from (a pool, such as HikariCP); required. The store does not close it. */
+        /**
+         * Where connections come from (a pool, such as HikariCP); required. The store does not close it. A Spring
+         * {@code TransactionAwareDataSourceProxy} is unwrapped to its target, so that the store's own work never runs
+         * on (and commits) the caller's transactional connection; transactional completion still joins the
+         * transaction bound to the target.
+         */
         public Builder dataSource(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource must not be null");
             return this;
@@ -586,6 +702,23 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             return this;
         }
 
+        /**
+         * How long one statement of the store may take; default {@link #DEFAULT_TIMEOUT}. It is the network timeout
+         * of each connection the store works on ({@code Connection.setNetworkTimeout}, set back after) and, plus
+         * {@link #QUERY_MARGIN}, each statement's query timeout ({@code Statement.setQueryTimeout}, whole seconds,
+         * rounded up), so that a database that accepts connections but never answers fails the call with an
+         * {@link IdempotencyStoreException}. Getting a connection is bounded by the DataSource (a pool's connection
+         * timeout).
+         */
+        public Builder timeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout must not be null");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
         /** The database's dialect; by default found from the DataSource's database at first use. */
         public Builder dialect(JdbcDialect dialect) {
             this.dialect = Objects.requireNonNull(dialect, "dialect must not be null");
@@ -614,11 +747,14 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 throw new IllegalStateException("dataSource must be set: the DataSource the store borrows its"
                         + " connections from");
             }
-            if (transactionalCompletion && !isSpringJdbcPresent()) {
+            boolean springJdbc = isSpringJdbcPresent();
+            if (transactionalCompletion && !springJdbc) {
                 throw new IllegalStateException("transactionalCompletion needs spring-jdbc on the class path"
                         + " (org.springframework:spring-jdbc): the store finds the caller's transaction through"
                         + " Spring's transaction synchronization");
             }
+            // A TransactionAwareDataSourceProxy would give the claim the caller's transactional connection.
+            DataSource target = springJdbc ? SpringTransactionJoin.unwrap(dataSource) : dataSource;
             Map<String, String> settingByColumn = new LinkedHashMap<>();
             distinct(settingByColumn, idColumn, "idColumn");
             distinct(settingByColumn, statusColumn, "statusColumn");
@@ -627,7 +763,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             distinct(settingByColumn, expiresAtColumn, "expiresAtColumn");
             distinct(settingByColumn, leaseExpiresAtColumn, "leaseExpiresAtColumn");
             distinct(settingByColumn, resultColumn, "resultColumn");
-            return new JdbcIdempotencyStore(this, dataSource, new TableLayout(tableName, idColumn, statusColumn,
+            return new JdbcIdempotencyStore(this, target, new TableLayout(tableName, idColumn, statusColumn,
                     fingerprintColumn, claimTokenColumn, expiresAtColumn, leaseExpiresAtColumn, resultColumn));
         }
 

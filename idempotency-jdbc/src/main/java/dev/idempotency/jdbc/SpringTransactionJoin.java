@@ -1,7 +1,10 @@
 package dev.idempotency.jdbc;
 
 import java.sql.Connection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import javax.sql.DataSource;
@@ -11,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -20,7 +24,8 @@ import dev.idempotency.store.IdempotencyRecord;
 /**
  * Transactional completion through Spring: the transaction that a {@code DataSourceTransactionManager} (or a
  * {@code JpaTransactionManager} on the same DataSource) bound to the store's DataSource. The completion runs on the
- * transaction's connection, and a synchronization then
+ * transaction's connection (in a read-only transaction, which has no writes to commit with it, on a connection of the
+ * store's own), and a synchronization then
  *
  * <ul>
  *   <li>before commit, refuses to commit when the completion was not written (the lease was taken over, or the
@@ -28,6 +33,12 @@ import dev.idempotency.store.IdempotencyRecord;
  *   <li>after commit, runs what waited for the record to be durable (the engine's local cache);</li>
  *   <li>after a rollback, releases the claim on a connection of its own, so that a retry runs at once.</li>
  * </ul>
+ *
+ * <p>A savepoint ({@code PROPAGATION_NESTED}) that was made before the completion and rolls back takes the
+ * completion back with the body's rows: the synchronization hears of it ({@code savepointRollback}), runs nothing
+ * that waited for the record, lets the outer transaction commit, and releases the claim after it. A duplicate within
+ * the transaction that completed its key is answered from that completion ({@link #completedInTransaction}): its claim
+ * would otherwise wait for the row lock of the caller's own transaction.
  */
 final class SpringTransactionJoin implements TransactionJoin {
 
@@ -39,6 +50,24 @@ final class SpringTransactionJoin implements TransactionJoin {
     SpringTransactionJoin(JdbcIdempotencyStore store, DataSource dataSource) {
         this.store = store;
         this.dataSource = dataSource;
+    }
+
+    /**
+     * The DataSource behind Spring's {@link TransactionAwareDataSourceProxy}s: inside a transaction the proxy hands
+     * out the transaction's connection, so the store's own work (a claim, committed at once) would commit the
+     * caller's transaction, or be rolled back with it. Transactions are bound to the target, too
+     * ({@code DataSourceTransactionManager} unwraps the proxy).
+     */
+    static DataSource unwrap(DataSource dataSource) {
+        DataSource unwrapped = dataSource;
+        while (unwrapped instanceof TransactionAwareDataSourceProxy proxy) {
+            unwrapped = proxy.getTargetDataSource();
+            if (unwrapped == null) {
+                throw new IllegalStateException("the TransactionAwareDataSourceProxy given as the store's DataSource"
+                        + " has no target DataSource");
+            }
+        }
+        return unwrapped;
     }
 
     @Override
@@ -57,20 +86,42 @@ final class SpringTransactionJoin implements TransactionJoin {
         if (!isOnTheStoresDataSource()) {
             throw elsewhere();
         }
+        if (TransactionSynchronizationManager.isCurrentTransactionReadOnly()) {
+            // A read-only transaction refuses the UPDATE, and has no writes to commit with the record: complete on a
+            // connection of the store's own.
+            return null;
+        }
         Completion completion = completionOf(finished);
         if (completion == null) {
             completion = new Completion(finished.id(), finished.claimToken());
             TransactionSynchronizationManager.registerSynchronization(completion);
         }
         completion.written = false;
+        completion.undone = false;
+        completion.savepointsAfter.clear();
         Connection connection = DataSourceUtils.getConnection(dataSource);
         try {
             boolean done = store.completeOn(connection, finished);
             completion.written = done;
+            completion.record = done ? finished : null;
             return done;
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
         }
+    }
+
+    @Override
+    public @Nullable IdempotencyRecord completedInTransaction(String id) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            return null;
+        }
+        for (TransactionSynchronization synchronization : TransactionSynchronizationManager.getSynchronizations()) {
+            if (synchronization instanceof Completion completion && completion.owner() == this
+                    && completion.id.equals(id) && completion.written && !completion.undone) {
+                return completion.record;
+            }
+        }
+        return null;
     }
 
     @Override
@@ -116,7 +167,12 @@ final class SpringTransactionJoin implements TransactionJoin {
         final String id;
         final String claimToken;
         final List<Runnable> whenCommitted = new CopyOnWriteArrayList<>();
+        /** The savepoints made after the completion was written: rolling back to one of them keeps it. */
+        final Set<Object> savepointsAfter = Collections.newSetFromMap(new IdentityHashMap<>());
         volatile boolean written;
+        /** The completion was written, then a savepoint made before it rolled back, and took it back. */
+        volatile boolean undone;
+        volatile @Nullable IdempotencyRecord record;
 
         Completion(String id, String claimToken) {
             this.id = id;
@@ -128,7 +184,29 @@ final class SpringTransactionJoin implements TransactionJoin {
         }
 
         @Override
+        public void savepoint(Object savepoint) {
+            savepointsAfter.add(savepoint);
+        }
+
+        @Override
+        public void savepointRollback(Object savepoint) {
+            if (written && !savepointsAfter.contains(savepoint)) {
+                // The completion was written inside this savepoint (a NESTED transaction): it is gone with the body's
+                // rows, and the claim stands again. Nothing may replay it; the claim is released at the end.
+                undone = true;
+                written = false;
+                record = null;
+                whenCommitted.clear();
+            }
+            savepointsAfter.remove(savepoint);
+        }
+
+        @Override
         public void beforeCommit(boolean readOnly) {
+            if (undone) {
+                // The body's work went with its savepoint, and so did the record: committing the rest is right.
+                return;
+            }
             if (!written) {
                 throw new IdempotencyStoreException("The idempotency record " + id + " could not be completed in the"
                         + " transaction (another call took its key over after the lease ran out, or the store failed;"
@@ -139,6 +217,9 @@ final class SpringTransactionJoin implements TransactionJoin {
 
         @Override
         public void afterCommit() {
+            if (undone) {
+                return;
+            }
             for (Runnable action : whenCommitted) {
                 try {
                     action.run();
@@ -150,12 +231,13 @@ final class SpringTransactionJoin implements TransactionJoin {
 
         @Override
         public void afterCompletion(int status) {
-            if (status == STATUS_COMMITTED) {
+            if (status == STATUS_COMMITTED && !undone) {
                 return;
             }
             whenCommitted.clear();
             try {
-                // The rollback undid the completion: the claim stands again. Release it, so a retry runs at once.
+                // The rollback (of the transaction, or of the savepoint the completion was written in) undid the
+                // completion: the claim stands again. Release it, so a retry runs at once.
                 store.release(id, claimToken);
             } catch (RuntimeException e) {
                 log.warn("The transaction that completed idempotency record {} rolled back, and the claim could not be"

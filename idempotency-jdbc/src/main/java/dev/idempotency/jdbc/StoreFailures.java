@@ -16,12 +16,19 @@ import dev.idempotency.IdempotencyStoreException;
 /**
  * Turns what JDBC throws into {@link IdempotencyStoreException}s that name the table, the database (its product and
  * host, from the connection URL without credentials) and what to do. Messages carry SQL states and the driver's
- * text, never keys or results: statements bind every value as a parameter, and ids are hashes.
+ * text, never keys or results: statements bind every value as a parameter, and ids are hashes. A password of a JDBC
+ * URL is masked wherever the URL shows ({@link #mask}), in the driver's text and in the cause kept, too.
  */
 final class StoreFailures {
 
     /** {@code //host:port/database} of a URL; what comes before an {@code @} (user and password) is dropped. */
     private static final Pattern HOST = Pattern.compile("//(?:[^/@?;]*@)?([^/?;]*)(/[^?;]*)?");
+
+    /** {@code password=secret} in a URL's parameters (PostgreSQL's {@code ?...&}, H2's {@code ;...}). */
+    private static final Pattern PASSWORD_PARAMETER = Pattern.compile(
+            "(?i)\\b((?:password|passwd|pwd|sslpassword|sslkeypassword|key_password)\\s*=)[^&;\\s]*");
+    /** {@code //user:secret@host}: the password runs to the URL's last {@code @}. */
+    private static final Pattern USER_INFO = Pattern.compile("(//[^/:@\\s]*:)\\S*@");
 
     private final TableLayout layout;
     private volatile String where;
@@ -49,6 +56,7 @@ final class StoreFailures {
         if (url == null || url.isBlank()) {
             return product;
         }
+        url = mask(url);
         Matcher host = HOST.matcher(url);
         if (host.find()) {
             return product + " at " + host.group(1) + (host.group(2) == null ? "" : host.group(2));
@@ -81,6 +89,61 @@ final class StoreFailures {
         return "the DataSource's database";
     }
 
+    /**
+     * {@code text} with the passwords of any JDBC URL in it masked: {@code password=...} (and {@code pwd},
+     * {@code sslpassword}, ..., up to the next {@code &}, {@code ;} or space) and the password of
+     * {@code //user:password@host}, up to the last {@code @} of the URL (a password may hold {@code /} or {@code @}).
+     */
+    static String mask(String text) {
+        String masked = PASSWORD_PARAMETER.matcher(text).replaceAll("$1****");
+        return USER_INFO.matcher(masked).replaceAll("$1****@");
+    }
+
+    /**
+     * {@code e}, or where a message in it shows a password (drivers write the URL into some, such as
+     * {@code No suitable driver found for jdbc:...}), a copy with masked messages, with the same SQL state, error
+     * code and stack trace: the cause of an exception is logged too.
+     */
+    static SQLException masked(SQLException e) {
+        if (!leaks(e)) {
+            return e;
+        }
+        SQLException copy = new SQLException(e.getMessage() == null ? null : mask(e.getMessage()), e.getSQLState(),
+                e.getErrorCode());
+        copy.setStackTrace(e.getStackTrace());
+        Throwable cause = e.getCause();
+        if (cause != null && !leaks(cause)) {
+            copy.initCause(cause);
+        }
+        for (Throwable suppressed : e.getSuppressed()) {
+            if (!leaks(suppressed)) {
+                copy.addSuppressed(suppressed);
+            }
+        }
+        return copy;
+    }
+
+    /** Whether a message of {@code failure}, of its causes or of SQL's next exceptions shows a password. */
+    private static boolean leaks(Throwable failure) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 20; t = t.getCause(), depth++) {
+            String message = t.getMessage();
+            if (message != null && !mask(message).equals(message)) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getNextException() != null && sql.getNextException() != t
+                    && leaks(sql.getNextException())) {
+                return true;
+            }
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (leaks(suppressed)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** {@code PostgreSQL} for {@code jdbc:postgresql:...}, {@code H2} for {@code jdbc:h2:...}, else the subprotocol. */
     private static String productOf(String url) {
         String rest = url.substring(5);
@@ -100,7 +163,19 @@ final class StoreFailures {
     /**
      * @param action what the store was doing, as in "failed to {action}": {@code "claim a record"}
      */
-    IdempotencyStoreException translate(String action, SQLException e) {
+    IdempotencyStoreException translate(String action, SQLException failure) {
+        // Classified by the driver's own exception; the cause kept is one that shows no password.
+        IdempotencyStoreException translated = classify(action, failure);
+        SQLException masked = masked(failure);
+        if (masked == failure) {
+            return translated;
+        }
+        IdempotencyStoreException copy = new IdempotencyStoreException(translated.getMessage(), masked);
+        copy.setStackTrace(translated.getStackTrace());
+        return copy;
+    }
+
+    private IdempotencyStoreException classify(String action, SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         String detail = " (" + (state.isEmpty() ? "" : "SQLState " + state + ": ") + firstLine(e.getMessage()) + ")";
         String start = "Failed to " + action + ": ";
@@ -162,6 +237,7 @@ final class StoreFailures {
         if (message == null) {
             return "no message";
         }
+        message = mask(message);
         int newline = message.indexOf('\n');
         String line = newline < 0 ? message : message.substring(0, newline);
         return line.strip().toLowerCase(Locale.ROOT).startsWith("error: ") ? line.strip().substring(7) : line.strip();

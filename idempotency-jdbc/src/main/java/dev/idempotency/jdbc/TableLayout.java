@@ -51,6 +51,11 @@ record TableLayout(
                 + prefix + expiresAtColumn + ", " + prefix + leaseExpiresAtColumn + ", " + prefix + resultColumn;
     }
 
+    /** A query that reads no row but names the table and every column of the store: for health checks. */
+    String check() {
+        return "SELECT " + idColumn + ", " + recordColumns("") + " FROM " + tableName + " WHERE 1 = 0";
+    }
+
     /** Claimable at the caller's time: expired, or IN_PROGRESS with an expired lease (epoch seconds, millis). */
     private String claimable(String prefix) {
         return prefix + expiresAtColumn + " <= ? OR (" + prefix + statusColumn + " = " + IN_PROGRESS + " AND "

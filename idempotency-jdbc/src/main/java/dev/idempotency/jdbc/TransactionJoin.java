@@ -24,6 +24,13 @@ interface TransactionJoin {
      */
     @Nullable Boolean complete(IdempotencyRecord finished);
 
+    /**
+     * The record that the current transaction completed for {@code id} and still holds (not rolled back to a
+     * savepoint), or {@code null}. A claim of that key on another connection would wait for the transaction's own row
+     * lock, so the store answers it with this record instead.
+     */
+    @Nullable IdempotencyRecord completedInTransaction(String id);
+
     /** Defers {@code action} until the transaction that completed {@code finished} commits; false when none did. */
     boolean whenDurable(IdempotencyRecord finished, Runnable action);
 }

@@ -80,7 +80,7 @@ class JdbcIdempotencyStoreTest {
                         + " dialect=detected at first use, idColumn=id, statusColumn=status,"
                         + " fingerprintColumn=fingerprint, claimTokenColumn=claim_token, expiresAtColumn=expires_at,"
                         + " leaseExpiresAtColumn=lease_expires_at, resultColumn=result, maxResultBytes=1048576,"
-                        + " transactionalCompletion=false]");
+                        + " timeout=PT5S, transactionalCompletion=false]");
     }
 
     @ParameterizedTest

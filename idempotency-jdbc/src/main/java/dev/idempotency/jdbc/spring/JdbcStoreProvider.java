@@ -28,6 +28,7 @@ public final class JdbcStoreProvider implements IdempotencyStoreProvider {
     static final String TABLE_NAME = "idempotency.jdbc.table-name";
     static final String CREATE_TABLE = "idempotency.jdbc.create-table";
     static final String TRANSACTIONAL_COMPLETION = "idempotency.jdbc.transactional-completion";
+    static final String TIMEOUT = "idempotency.jdbc.timeout";
     static final String PURGE_ENABLED = "idempotency.jdbc.purge.enabled";
     static final String PURGE_INTERVAL = "idempotency.jdbc.purge.interval";
     static final String PURGE_BATCH_SIZE = "idempotency.jdbc.purge.batch-size";
@@ -49,6 +50,7 @@ public final class JdbcStoreProvider implements IdempotencyStoreProvider {
         boolean transactionalCompletion = context.bool(TRANSACTIONAL_COMPLETION, false);
         boolean purge = context.bool(PURGE_ENABLED, false);
         Duration interval = context.duration(PURGE_INTERVAL);
+        Duration timeout = context.duration(TIMEOUT);
         int batchSize = context.positiveInt(PURGE_BATCH_SIZE, DEFAULT_PURGE_BATCH_SIZE);
         DataSource dataSource = dataSource(context);
 
@@ -60,6 +62,9 @@ public final class JdbcStoreProvider implements IdempotencyStoreProvider {
                 throw IdempotencyStoreProviderContext.invalid(TABLE_NAME, tableName, "a plain SQL name such as"
                         + " idempotency or payments.idempotency (letters, digits and '_', not starting with a digit)");
             }
+        }
+        if (timeout != null) {
+            builder.timeout(timeout);
         }
         if (transactionalCompletion) {
             // Asked here: TransactionalCompletionCheck itself needs spring-tx to load.

@@ -8,6 +8,7 @@ import javax.sql.DataSource;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
+import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.interceptor.BeanFactoryTransactionAttributeSourceAdvisor;
 import org.springframework.transaction.support.ResourceTransactionManager;
@@ -36,7 +37,9 @@ final class TransactionalCompletionCheck {
 
     private static void verifyTransactionManager(IdempotencyStoreProviderContext context, DataSource dataSource) {
         List<PlatformTransactionManager> managers = context.beans(PlatformTransactionManager.class).stream().toList();
-        if (managers.stream().anyMatch(manager -> dataSource.equals(dataSourceOf(manager)))) {
+        DataSource target = unwrap(dataSource);
+        if (managers.stream().anyMatch(manager -> dataSourceOf(manager) instanceof DataSource managed
+                && target.equals(unwrap(managed)))) {
             return;
         }
         String found = managers.isEmpty() ? "there is no PlatformTransactionManager bean"
@@ -46,6 +49,15 @@ final class TransactionalCompletionCheck {
                 + " transactions the completion joins, but " + found + ". Define a DataSourceTransactionManager (or"
                 + " JdbcTransactionManager, or a JpaTransactionManager) on that DataSource, or turn transactional"
                 + " completion off.");
+    }
+
+    /** The target of a {@code TransactionAwareDataSourceProxy}, as the store and the transaction managers use it. */
+    private static DataSource unwrap(DataSource dataSource) {
+        DataSource unwrapped = dataSource;
+        while (unwrapped instanceof TransactionAwareDataSourceProxy proxy && proxy.getTargetDataSource() != null) {
+            unwrapped = proxy.getTargetDataSource();
+        }
+        return unwrapped;
     }
 
     /** The DataSource a transaction manager binds its transactions to, where it says. */

@@ -87,6 +87,17 @@ class JdbcStoreProviderTest {
     }
 
     @Test
+    void boundsEveryStatementByTheTimeoutProperty() {
+        try (AnnotationConfigApplicationContext context = Contexts.start(Map.of("idempotency.store.type", "jdbc",
+                "idempotency.jdbc.create-table", "true", "idempotency.jdbc.timeout", "2s"), OneDataSource.class)) {
+            JdbcIdempotencyStore store = (JdbcIdempotencyStore) context.getBean(Idempotency.class).store();
+
+            assertThat(store.timeout()).isEqualTo(java.time.Duration.ofSeconds(2));
+            assertThat(store.toString()).contains("timeout=PT2S");
+        }
+    }
+
+    @Test
     void failsStartupWithTransactionalCompletionButNoTransactionManager() {
         assertThatThrownBy(() -> Contexts.start(transactional(), OneDataSource.class))
                 .hasRootCauseMessage("idempotency.jdbc.transactional-completion=true needs a transaction manager on"
@@ -123,6 +134,17 @@ class JdbcStoreProviderTest {
         try (AnnotationConfigApplicationContext context = Contexts.start(transactional(), TransactionsOutside.class)) {
             assertThat(((JdbcIdempotencyStore) context.getBean(Idempotency.class).store()).isTransactionalCompletion())
                     .isTrue();
+        }
+    }
+
+    @Test
+    void startsWithTransactionalCompletionOnATransactionAwareProxyOfTheManagersDataSource() {
+        try (AnnotationConfigApplicationContext context = Contexts.start(transactional(), ProxiedDataSource.class)) {
+            JdbcIdempotencyStore store = (JdbcIdempotencyStore) context.getBean(Idempotency.class).store();
+
+            assertThat(store.isTransactionalCompletion()).isTrue();
+            assertThat(store.dataSource()).as("the proxy's target, where the store's own work gets a connection")
+                    .isSameAs(context.getBean(ProxiedDataSource.class).target);
         }
     }
 
@@ -187,7 +209,7 @@ class JdbcStoreProviderTest {
         }
 
         assertThat(names).containsExactlyInAnyOrder(JdbcStoreProvider.TABLE_NAME, JdbcStoreProvider.CREATE_TABLE,
-                JdbcStoreProvider.TRANSACTIONAL_COMPLETION, JdbcStoreProvider.PURGE_ENABLED,
+                JdbcStoreProvider.TRANSACTIONAL_COMPLETION, JdbcStoreProvider.TIMEOUT, JdbcStoreProvider.PURGE_ENABLED,
                 JdbcStoreProvider.PURGE_INTERVAL, JdbcStoreProvider.PURGE_BATCH_SIZE);
         assertThat(metadata.get("hints").get(0).get("values").get(0).get("value").asString())
                 .isEqualTo(new JdbcStoreProvider().type());
@@ -309,6 +331,24 @@ class JdbcStoreProviderTest {
         @Bean
         PlatformTransactionManager transactionManager(DataSource dataSource) {
             return new DataSourceTransactionManager(dataSource);
+        }
+    }
+
+    @Configuration
+    @EnableTransactionManagement(order = EnableIdempotency.DEFAULT_ORDER - 1)
+    @EnableIdempotency
+    static class ProxiedDataSource {
+
+        final DataSource target = h2();
+
+        @Bean
+        DataSource dataSource() {
+            return new org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy(target);
+        }
+
+        @Bean
+        PlatformTransactionManager transactionManager() {
+            return new DataSourceTransactionManager(target);
         }
     }
 }
