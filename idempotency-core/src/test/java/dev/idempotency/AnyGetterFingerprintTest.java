@@ -20,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
  * The canonical form orders every map it meets, but not the map behind an any-getter: the retry is refused as a
  * payload mismatch (a 422 for an equal request).
  */
-class AnyGetterFingerprintBreakTest {
+class AnyGetterFingerprintTest {
 
     public static class PaymentRequest {
         public String orderId;

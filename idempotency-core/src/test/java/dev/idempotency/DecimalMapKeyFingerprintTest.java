@@ -17,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
  * scale, so a retry whose client wrote {@code 10.00} where the first wrote {@code 10.0} is refused as a payload
  * mismatch, while the same change in a value replays.
  */
-class DecimalMapKeyFingerprintBreakTest {
+class DecimalMapKeyFingerprintTest {
 
     /** Price tiers: from a quantity's unit price, how many units. */
     record Quote(String sku, Map<BigDecimal, Integer> tiers, BigDecimal discount) {

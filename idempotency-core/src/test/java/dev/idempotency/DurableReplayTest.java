@@ -15,7 +15,7 @@ import dev.idempotency.testing.RecordingListener;
  * that replays the not yet durable record from the store caches it at once. After a rollback the record and the work
  * are gone, yet the local cache keeps replaying the undone result, and the body never runs again.
  */
-class DurableReplayBreakTest {
+class DurableReplayTest {
 
     private final TransactionalStore store = new TransactionalStore();
     private final RecordingListener listener = new RecordingListener();

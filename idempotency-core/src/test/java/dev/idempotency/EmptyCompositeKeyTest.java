@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * left out), a text that is not blank: every such call shares one record, and with no payload (the key alone
  * decides) the second customer gets the first customer's receipt.
  */
-class EmptyCompositeKeyBreakTest {
+class EmptyCompositeKeyTest {
 
     record ChargeKey(@Nullable String customerId, @Nullable String clientToken) {
     }

@@ -16,7 +16,7 @@ import dev.idempotency.testing.MutableClock;
  * application's explicit lease to the ttl, silently, instead of refusing the mismatch as it refuses an explicit lease
  * longer than the ttl. A body that runs 45 s loses its key at 30 s, and a retry runs it a second time, concurrently.
  */
-class ExplicitLeaseShortenedBreakTest {
+class ExplicitLeaseTest {
 
     private final MutableClock clock = MutableClock.startingNow();
     private final AtomicInteger runs = new AtomicInteger();

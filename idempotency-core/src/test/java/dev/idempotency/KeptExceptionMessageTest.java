@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * exception": its message is the original one wrapped again, and what the constructor kept (the order id) is the
  * whole old message. An HTTP layer renders a different error body for the replay than for the first response.
  */
-class KeptExceptionMessageBreakTest {
+class KeptExceptionMessageTest {
 
     public static class OrderNotFoundException extends RuntimeException {
         private static final long serialVersionUID = 1L;

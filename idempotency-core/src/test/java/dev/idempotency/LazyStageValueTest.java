@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * {@code CompletableFuture<Stream<String>>} is accepted, and when its stage completes the serializer consumes the
  * stream to keep it, so the first caller gets a stream that was already operated upon.
  */
-class LazyStageValueBreakTest {
+class LazyStageValueTest {
 
     static class Exports {
 

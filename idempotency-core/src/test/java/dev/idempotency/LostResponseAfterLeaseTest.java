@@ -23,7 +23,7 @@ import dev.idempotency.testing.RecordingListener;
  * completed record with the caller's own token. Only the write is exempt from the budget; a read that decides what
  * is reported is as harmless.
  */
-class LostResponseAfterLeaseBreakTest {
+class LostResponseAfterLeaseTest {
 
     private final MutableClock clock = MutableClock.startingNow();
     private final InMemoryIdempotencyStore memory = InMemoryIdempotencyStore.create();

@@ -32,7 +32,7 @@ import tools.jackson.core.exc.StreamConstraintsException;
  * uninitialisable, and every later Jackson error in that JVM became {@code NoClassDefFoundError: Could not initialize
  * class tools.jackson.core.TokenStreamLocation}. So the cycles run in fresh JVMs here.
  */
-class NestedSetsFingerprintBreakTest {
+class NestedSetsFingerprintTest {
 
     /** A category tree node that counts how often the canonical form writes it. */
     public static final class Category {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * Jackson's message quotes the path to the failing value: the map keys of the result, here the customer's e-mail
  * address that is also the idempotency key, reach the log.
  */
-class NotKeptResultLogBreakTest {
+class NotKeptResultLogTest {
 
     private final String rawKey = "bob.jones+" + UUID.randomUUID() + "@example.com";
 

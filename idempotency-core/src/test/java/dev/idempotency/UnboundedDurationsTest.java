@@ -26,7 +26,7 @@ import dev.idempotency.testing.Hashes;
  * record is left IN_PROGRESS, so a retry after the lease runs the body again. Either the builder refuses the value,
  * or the engine treats it as unbounded.
  */
-class UnboundedDurationsBreakTest {
+class UnboundedDurationsTest {
 
     private static final Duration FOREVER = ChronoUnit.FOREVER.getDuration();
 

@@ -17,7 +17,7 @@ import dev.idempotency.testing.Hashes;
  * "Unreadable records -> IdempotencyReplayException": a FAILED record whose kept exception is not the JSON the
  * framework writes must be reported as such, never as a raw exception.
  */
-class UnreadableKeptFailureBreakTest {
+class UnreadableKeptFailureTest {
 
     public static class CardDeclinedException extends RuntimeException {
         private static final long serialVersionUID = 1L;

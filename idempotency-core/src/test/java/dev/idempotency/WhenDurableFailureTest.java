@@ -22,7 +22,7 @@ import dev.idempotency.store.InMemoryIdempotencyStore;
  * ran: the caller must get its result, as when a completion itself fails. Instead the sync caller gets the raw store
  * exception, and the async caller's future never completes.
  */
-class WhenDurableFailureBreakTest {
+class WhenDurableFailureTest {
 
     private final InMemoryIdempotencyStore memory = InMemoryIdempotencyStore.create();
     private final IdempotentOperation<String> operation = Idempotency.builder().store(new NoSynchronization(memory))

@@ -20,7 +20,7 @@ import dev.idempotency.spring.testing.Contexts;
  * {@code 'order-' + #orderId} would give every order the one key {@code order-null}. Expressions that slip through
  * with the same effect, and one valid expression that it refuses.
  */
-class KeyExpressionsBreakTest {
+class KeyExpressionsTest {
 
     public static class Payments {
 

@@ -25,7 +25,7 @@ import dev.idempotency.spring.testing.Contexts;
  * record of the operation, so each retry in flight across it runs the body again. The namespace must not name a
  * generated class.
  */
-class ProxyNamespaceBreakTest {
+class ProxyNamespaceTest {
 
     /** A client of the payment provider, implemented by a proxy, as HTTP interface clients are. */
     interface PaymentClient {

@@ -21,7 +21,7 @@ import dev.idempotency.spring.testing.Contexts;
  * this one without complaint, and the application starts looking protected: every duplicate runs the body again.
  * Either the call is protected, or startup refuses it.
  */
-class UnmatchedAnnotationBreakTest {
+class UnmatchedAnnotationTest {
 
     interface Payments {
 
