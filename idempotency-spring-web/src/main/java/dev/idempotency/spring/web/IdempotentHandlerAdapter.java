@@ -183,7 +183,7 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     }
 
     /**
-     * What the request asks for: its method, route template, query string (when configured) and the SHA-256 of its
+     * What the request asks for: its method, route template, path, query string (when configured) and the SHA-256 of its
      * body; for forms and multipart requests, whose bodies the container parses, their parameters and parts too.
      */
     private Map<String, Object> fingerprint(HttpServletRequest request, byte[] body, boolean form,
@@ -191,6 +191,8 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         Map<String, Object> payload = new HashMap<>(8);
         payload.put("method", request.getMethod());
         payload.put("route", String.valueOf(request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE)));
+        // The path too: the same key on /orders/2/refunds is another request than on /orders/1/refunds.
+        payload.put("path", request.getRequestURI());
         String query = request.getQueryString();
         if (config.includeQuery() && query != null) {
             payload.put("query", query);
