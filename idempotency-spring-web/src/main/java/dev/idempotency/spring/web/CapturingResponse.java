@@ -257,6 +257,15 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     @Override
+    public void setLocale(Locale locale) {
+        super.setLocale(locale);
+        if (locale != null && !response.isCommitted()) {
+            // What a LocaleResolver (i18n) says, as a header: the container keeps it aside, beyond what is stored.
+            response.setHeader("Content-Language", locale.toLanguageTag());
+        }
+    }
+
+    @Override
     public void sendError(int status, @Nullable String message) throws IOException {
         errorSent = true;
         resetHeld();

@@ -55,8 +55,9 @@ public class IdempotencyWebConfiguration {
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     HandlerAdapter idempotentHandlerAdapter(IdempotentEndpoints endpoints,
             ObjectProvider<RequestMappingHandlerAdapter> delegates, ObjectProvider<Idempotency> idempotency,
-            WebSettings settings) {
-        return new IdempotentHandlerAdapter(endpoints, delegates, idempotency, settings.config(), settings.scopes());
+            WebSettings settings, ObjectProvider<IdempotencyExceptionHandler> answers) {
+        return new IdempotentHandlerAdapter(endpoints, delegates, idempotency, settings.config(), settings.scopes(),
+                answers);
     }
 
     /** {@code @Idempotent(keyStrategy = "idempotencyKeyHeader")} on service methods called from a request. */

@@ -20,6 +20,11 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageConverter;
+import org.springframework.http.server.ServletServerHttpResponse;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerAdapter;
 import org.springframework.web.servlet.HandlerMapping;
@@ -27,9 +32,15 @@ import org.springframework.web.servlet.ModelAndView;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 import dev.idempotency.Idempotency;
+import dev.idempotency.IdempotencyException;
+import dev.idempotency.IdempotencyInProgressException;
+import dev.idempotency.IdempotencyKeyException;
+import dev.idempotency.IdempotencyPayloadMismatchException;
 import dev.idempotency.IdempotencyReplayException;
+import dev.idempotency.IdempotencyStoreException;
 import dev.idempotency.IdempotentOperation;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.Part;
@@ -39,8 +50,9 @@ import jakarta.servlet.http.Part;
  * holds, and for nothing else. It sees the matched handler and its route template, reads the key and the body (at
  * most a limit) before the store is asked, runs the handler through the endpoint's {@link IdempotentOperation} while
  * holding its response, and writes either that response or the stored one (with {@code Idempotent-Replayed: true}).
- * Framework answers (400, 409, 413, 422, 503) are thrown, for {@link IdempotencyExceptionHandler} to write; so is
- * what the handler throws, after its key was released, for the application's own exception handlers.
+ * Framework answers (400, 409, 413, 422, 500, 503) are written here, as {@link IdempotencyExceptionHandler} (the
+ * application's bean of it) gives them, so that no catch-all handler of the application turns them into something
+ * else; what the handler throws, after its key was released, is thrown for the application's own exception handlers.
  */
 final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
 
@@ -51,12 +63,15 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     private final ObjectProvider<Idempotency> idempotency;
     private final IdempotencyWebConfig config;
     private final IdempotencyScopeResolver scopes;
+    private final ObjectProvider<IdempotencyExceptionHandler> answers;
     private final Set<String> storedHeaders;
     private volatile @Nullable RequestMappingHandlerAdapter delegate;
 
     IdempotentHandlerAdapter(IdempotentEndpoints endpoints, ObjectProvider<RequestMappingHandlerAdapter> delegates,
-            ObjectProvider<Idempotency> idempotency, IdempotencyWebConfig config, IdempotencyScopeResolver scopes) {
+            ObjectProvider<Idempotency> idempotency, IdempotencyWebConfig config, IdempotencyScopeResolver scopes,
+            ObjectProvider<IdempotencyExceptionHandler> answers) {
         this.endpoints = endpoints;
+        this.answers = answers;
         this.delegates = delegates;
         this.idempotency = idempotency;
         this.config = config;
@@ -79,18 +94,43 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     @Override
     public @Nullable ModelAndView handle(HttpServletRequest request, HttpServletResponse response, Object handler)
             throws Exception {
+        if (request.getDispatcherType() == DispatcherType.ASYNC) {
+            // The second half of a request that went asynchronous: its first half decided what the key holds.
+            return delegate().handle(request, response, handler);
+        }
         HandlerMethod method = (HandlerMethod) handler;
         Endpoint endpoint = endpoints.forRequest(method, request);
         IdempotentOperation<StoredResponse> operation = endpoint == null ? null : endpoint.operation();
         if (operation == null) {
             return delegate().handle(request, response, handler);
         }
-        String key = KeyHeader.read(request, config.headerName(), operation.namespace());
+        Run run = new Run();
+        try {
+            return handle(request, response, handler, operation, run);
+        } catch (RuntimeException e) {
+            // The framework's answers reach the client as documented, whatever the application's own handlers of
+            // Exception would make of them; what the handler threw is the application's to answer.
+            if (e != run.thrown && answer(e, request, response)) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private @Nullable ModelAndView handle(HttpServletRequest request, HttpServletResponse response, Object handler,
+            IdempotentOperation<StoredResponse> operation, Run run) throws Exception {
+        String key;
+        try {
+            key = KeyHeader.read(request, config.headerName(), operation.namespace());
+        } catch (KeyHeader.InvalidKeyException e) {
+            throw counted(operation, e);
+        }
         if (key == null) {
             if (config.keyRequired()) {
-                throw new KeyHeader.InvalidKeyException(operation.namespace(), "This endpoint requires an "
-                        + config.headerName() + " header: send a unique key, such as " + config.headerName()
-                        + ": \"8e03978e-40d5-43e8-bc93-6894a57f9324\", and the same key again to retry.");
+                throw counted(operation, new KeyHeader.InvalidKeyException(operation.namespace(), "This endpoint"
+                        + " requires an " + config.headerName() + " header: send a unique key, such as "
+                        + config.headerName() + ": \"8e03978e-40d5-43e8-bc93-6894a57f9324\", and the same key again"
+                        + " to retry."));
             }
             return delegate().handle(request, response, handler);
         }
@@ -108,23 +148,111 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         Idempotency engine = idempotency.getObject();
         int limit = Math.min(config.maxResponseBytes(), engine.store().maxResultBytes());
         CapturingResponse capture = new CapturingResponse(response, limit);
-        boolean[] ran = { false };
         StoredResponse stored;
         try {
             stored = operation.execute(scoped, payload, () -> {
-                ran[0] = true;
-                return run(buffered, capture, response, handler, engine.store().maxResultBytes());
+                run.ran = true;
+                try {
+                    return run(buffered, capture, response, handler, engine.store().maxResultBytes());
+                } catch (NotStored notStored) {
+                    throw notStored;
+                } catch (Exception | Error e) {
+                    run.thrown = e;
+                    throw e;
+                }
             });
         } catch (NotStored notStored) {
             capture.commit();
             return notStored.view();
+        } catch (RuntimeException e) {
+            if (!run.ran && !(e instanceof IdempotencyException)) {
+                // A kept final exception, replayed for the application's handlers to answer as the first time.
+                response.setHeader(IdempotencyWebConfig.REPLAYED_HEADER, "true");
+            }
+            throw e;
         }
-        if (ran[0]) {
+        if (run.ran) {
             capture.commit();
         } else {
             replay(stored, response, operation.namespace(), scoped);
         }
         return null;
+    }
+
+    /**
+     * The refusal of a missing or malformed key, after the engine saw the call without a key, so that it counts as
+     * {@code invalid_key} for its observers. The handler does not run either way.
+     */
+    private static KeyHeader.InvalidKeyException counted(IdempotentOperation<StoredResponse> operation,
+            KeyHeader.InvalidKeyException refusal) {
+        try {
+            operation.execute(null, null, () -> {
+                throw refusal;
+            });
+        } catch (IdempotencyKeyException e) {
+            // The engine's refusal of no key (or ours, where the engine runs calls without a key unprotected).
+        }
+        return refusal;
+    }
+
+    /** Writes the framework's answer to {@code e}, as {@link IdempotencyExceptionHandler} gives it, if it has one. */
+    private boolean answer(RuntimeException e, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
+        IdempotencyExceptionHandler answers = this.answers.getIfAvailable();
+        if (answers == null || response.isCommitted()) {
+            return false;
+        }
+        ResponseEntity<ProblemDetail> answer;
+        if (e instanceof IdempotencyKeyException key) {
+            answer = answers.handleKey(key, request);
+        } else if (e instanceof IdempotencyInProgressException inProgress) {
+            answer = answers.handleInProgress(inProgress, request);
+        } else if (e instanceof IdempotencyPayloadMismatchException mismatch) {
+            answer = answers.handlePayloadMismatch(mismatch, request);
+        } else if (e instanceof IdempotencyStoreException store) {
+            answer = answers.handleStore(store, request);
+        } else if (e instanceof IdempotencyReplayException replay) {
+            answer = answers.handleReplay(replay, request);
+        } else if (e instanceof RequestTooLargeException tooLarge) {
+            answer = answers.handleTooLarge(tooLarge, request);
+        } else {
+            return false;
+        }
+        if (answer == null) {
+            return false;
+        }
+        Object body = answer.getBody();
+        MediaType type = answer.getHeaders().getContentType() != null ? answer.getHeaders().getContentType()
+                : MediaType.APPLICATION_PROBLEM_JSON;
+        HttpMessageConverter<Object> converter = null;
+        if (body != null) {
+            for (HttpMessageConverter<?> candidate : delegate().getMessageConverters()) {
+                if (candidate.canWrite(body.getClass(), type)) {
+                    @SuppressWarnings("unchecked")
+                    HttpMessageConverter<Object> found = (HttpMessageConverter<Object>) candidate;
+                    converter = found;
+                    break;
+                }
+            }
+            if (converter == null) {
+                return false;
+            }
+        }
+        response.resetBuffer();
+        ServletServerHttpResponse out = new ServletServerHttpResponse(response);
+        out.setStatusCode(answer.getStatusCode());
+        out.getHeaders().putAll(answer.getHeaders());
+        if (converter != null) {
+            converter.write(body, type, out);
+        }
+        out.flush();
+        return true;
+    }
+
+    /** What one request's run did: whether the handler ran, and what it threw. */
+    private static final class Run {
+        boolean ran;
+        @Nullable Throwable thrown;
     }
 
     /** Runs the handler and returns its response to store, or throws {@link NotStored} to release the key. */

@@ -1,0 +1,174 @@
+package dev.idempotency.spring.web;
+
+import static dev.idempotency.spring.web.IdempotentEndpointIntegrationTest.assertProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.idempotency.CallOutcome;
+import dev.idempotency.spring.web.PaymentsApp.Gate;
+import dev.idempotency.spring.web.ResponsesApp.Outcomes;
+import dev.idempotency.spring.web.ResponsesApp.Work;
+import dev.idempotency.spring.web.testing.SwitchableStore;
+import dev.idempotency.spring.web.testing.WebApp;
+import dev.idempotency.testing.CountingIdempotencyStore;
+
+/**
+ * The other paths that users' code takes, on a real Tomcat, asserted on the wire: the application's catch-all
+ * exception handlers, errors that Spring sends, values that cannot be written, a client that hangs up, an
+ * asynchronous value behind a declared {@code Object}, forms with a query string, multipart uploads, a locale, and
+ * the metrics of a refused key. Each asserts how often the handler ran.
+ */
+class EndpointResponsesIntegrationTest {
+
+    private static final String PAYMENT = "{\"card\":\"4242\",\"amount\":1000}";
+
+    private static WebApp app;
+    private static Gate gate;
+    private static Work work;
+    private static CountingIdempotencyStore store;
+
+    @BeforeAll
+    static void start() {
+        app = WebApp.start(Map.of("idempotency.local-cache.enabled", "false",
+                "idempotency.web.max-request-bytes", "4096",
+                "idempotency.web.max-response-bytes", "2048"), ResponsesApp.class);
+        gate = app.bean(Gate.class);
+        work = app.bean(Work.class);
+        store = app.bean(CountingIdempotencyStore.class);
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        gate.reset();
+        work.reset();
+        app.bean(Outcomes.class).reset();
+        app.bean(SwitchableStore.class).down(false);
+        store.reset();
+    }
+
+    @Test
+    void replaysAKeptExceptionWithTheReplayedHeader() {
+        String key = newKey();
+
+        HttpResponse<byte[]> declined = app.post("/declines", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/declines", key, PAYMENT);
+
+        assertThat(declined.statusCode()).isEqualTo(402);
+        assertReplayOf(replay, declined);
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
+    @Test
+    void replaysTheContentLanguageThatTheHandlersLocaleSet() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/greetings", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/greetings", key, PAYMENT);
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("Content-Language")).hasValue("fr-CA");
+        assertThat(replay.headers().allValues("Content-Language")).containsExactly("fr-CA");
+        assertThat(first.headers().allValues("Content-Language")).containsExactly("fr-CA");
+        assertReplayOf(replay, first);
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
+    @Test
+    void countsAMissingAndAMalformedKeyAsInvalidKey() {
+        HttpResponse<byte[]> missing = app.post("/payments", null, PAYMENT);
+        HttpResponse<byte[]> malformed = app.post("/payments", "two words", PAYMENT);
+
+        assertProblem(missing, 400, "Invalid idempotency key");
+        assertProblem(malformed, 400, "Invalid idempotency key");
+        assertThat(app.bean(Outcomes.class).all()).containsExactly(CallOutcome.INVALID_KEY, CallOutcome.INVALID_KEY);
+        assertThat(gate.runs()).isZero();
+        assertThat(store.total()).isZero();
+    }
+
+    @Test
+    void answersWithTheFrameworksStatusesDespiteTheControllersCatchAllExceptionHandler() throws Exception {
+        assertFrameworkAnswers("/catch-all");
+    }
+
+    @Test
+    void answersWithTheFrameworksStatusesDespiteAnAdviceForRuntimeExceptionsOfTheHighestPrecedence()
+            throws Exception {
+        assertFrameworkAnswers("/advised");
+    }
+
+    private static void assertFrameworkAnswers(String path) throws Exception {
+        String key = newKey();
+        HttpResponse<byte[]> missing = app.post(path, null, PAYMENT);
+        HttpResponse<byte[]> first = app.post(path, key, PAYMENT);
+        HttpResponse<byte[]> otherBody = app.post(path, key, "{\"card\":\"1\",\"amount\":1}");
+        gate.close();
+        String running = newKey();
+        CompletableFuture<HttpResponse<byte[]>> slow = CompletableFuture.supplyAsync(() -> app.post(path, running,
+                PAYMENT));
+        assertThat(gate.awaitEntered()).isTrue();
+        HttpResponse<byte[]> duplicate = app.post(path, running, PAYMENT);
+        gate.open();
+        assertThat(slow.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        app.bean(SwitchableStore.class).down(true);
+        HttpResponse<byte[]> storeDown = app.post(path, newKey(), PAYMENT);
+        app.bean(SwitchableStore.class).down(false);
+        HttpResponse<byte[]> replay = app.post(path, key, PAYMENT);
+
+        assertProblem(missing, 400, "Invalid idempotency key");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertProblem(otherBody, 422, "Idempotency key reused");
+        assertProblem(duplicate, 409, "Request in progress");
+        assertThat(duplicate.headers().firstValue("Retry-After")).isPresent();
+        assertProblem(storeDown, 503, "Idempotency store unavailable");
+        assertReplayOf(replay, first);
+        assertThat(gate.runs()).isEqualTo(2);
+        assertThat(store.releases()).isZero();
+    }
+
+    private static String newKey() {
+        return UUID.randomUUID().toString();
+    }
+
+    private static HttpResponse<byte[]> send(String path, String key, String contentType, byte[] body,
+            String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(app.uri(path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", contentType).header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return app.send(request.build());
+    }
+
+    private static void assertReplayOf(HttpResponse<byte[]> replay, HttpResponse<byte[]> first) {
+        assertThat(replay.statusCode()).isEqualTo(first.statusCode());
+        assertThat(WebApp.text(replay)).isEqualTo(WebApp.text(first));
+        assertThat(replay.body()).isEqualTo(first.body());
+        assertThat(replay.headers().firstValue("Content-Type")).isEqualTo(first.headers().firstValue("Content-Type"));
+        assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+    }
+}
