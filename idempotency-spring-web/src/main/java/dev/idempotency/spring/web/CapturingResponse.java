@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
 
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -30,16 +32,19 @@ final class CapturingResponse extends HttpServletResponseWrapper {
 
     private final HttpServletResponse response;
     private final int limit;
+    private final @Nullable String instance;
     private @Nullable ByteArrayOutputStream held = new ByteArrayOutputStream(256);
     private @Nullable ServletOutputStream stream;
     private @Nullable PrintWriter writer;
     private boolean overflowed;
     private boolean errorSent;
 
-    CapturingResponse(HttpServletResponse response, int limit) {
+    /** {@code instance}: the request's path, for the problem details of an error status. */
+    CapturingResponse(HttpServletResponse response, int limit, @Nullable String instance) {
         super(response);
         this.response = response;
         this.limit = limit;
+        this.instance = instance;
     }
 
     /** Whether the body went past the limit, and was passed through. */
@@ -52,7 +57,7 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         return held == null;
     }
 
-    /** Whether the handler sent an error, which the container renders after the handler, beyond capture. */
+    /** Whether an error was sent while passing through, which the container renders after the handler. */
     boolean errorSent() {
         return errorSent;
     }
@@ -265,17 +270,52 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         }
     }
 
+    /**
+     * An error status (what Spring sends for {@code @ResponseStatus(reason = ...)} or a failed response): while
+     * the body is held, it is answered here as a problem detail, so that it can be stored and replayed like any
+     * response; once passing through, the container renders it as usual.
+     */
     @Override
     public void sendError(int status, @Nullable String message) throws IOException {
-        errorSent = true;
+        if (held == null || response.isCommitted()) {
+            errorSent = true;
+            response.sendError(status, message);
+            return;
+        }
         resetHeld();
-        response.sendError(status, message);
+        response.setStatus(status);
+        response.setContentType("application/problem+json");
+        HttpStatus known = HttpStatus.resolve(status);
+        StringBuilder json = new StringBuilder(128).append('{');
+        if (message != null && !message.isEmpty()) {
+            json.append("\"detail\":").append(quote(message)).append(',');
+        }
+        if (instance != null) {
+            json.append("\"instance\":").append(quote(instance)).append(',');
+        }
+        json.append("\"status\":").append(status).append(",\"title\":")
+                .append(quote(known == null ? "Error" : known.getReasonPhrase())).append('}');
+        byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
+        write(bytes, 0, bytes.length);
     }
 
     @Override
     public void sendError(int status) throws IOException {
-        errorSent = true;
-        resetHeld();
-        response.sendError(status);
+        sendError(status, null);
+    }
+
+    private static String quote(String text) {
+        StringBuilder quoted = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                quoted.append('\\').append(c);
+            } else if (c < 0x20) {
+                quoted.append(String.format("\\u%04x", (int) c));
+            } else {
+                quoted.append(c);
+            }
+        }
+        return quoted.append('"').toString();
     }
 }

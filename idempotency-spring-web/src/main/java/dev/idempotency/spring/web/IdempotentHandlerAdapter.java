@@ -24,6 +24,9 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageConverter;
+import org.springframework.http.converter.HttpMessageNotWritableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.http.server.ServletServerHttpResponse;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerAdapter;
@@ -64,14 +67,16 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     private final IdempotencyWebConfig config;
     private final IdempotencyScopeResolver scopes;
     private final ObjectProvider<IdempotencyExceptionHandler> answers;
+    private final ObjectProvider<HandlerExceptionResolver> resolvers;
     private final Set<String> storedHeaders;
     private volatile @Nullable RequestMappingHandlerAdapter delegate;
 
     IdempotentHandlerAdapter(IdempotentEndpoints endpoints, ObjectProvider<RequestMappingHandlerAdapter> delegates,
             ObjectProvider<Idempotency> idempotency, IdempotencyWebConfig config, IdempotencyScopeResolver scopes,
-            ObjectProvider<IdempotencyExceptionHandler> answers) {
+            ObjectProvider<IdempotencyExceptionHandler> answers, ObjectProvider<HandlerExceptionResolver> resolvers) {
         this.endpoints = endpoints;
         this.answers = answers;
+        this.resolvers = resolvers;
         this.delegates = delegates;
         this.idempotency = idempotency;
         this.config = config;
@@ -147,7 +152,7 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         Map<String, Object> payload = fingerprint(request, buffered.body(), form, parameters);
         Idempotency engine = idempotency.getObject();
         int limit = Math.min(config.maxResponseBytes(), engine.store().maxResultBytes());
-        CapturingResponse capture = new CapturingResponse(response, limit);
+        CapturingResponse capture = new CapturingResponse(response, limit, request.getRequestURI());
         StoredResponse stored;
         try {
             stored = operation.execute(scoped, payload, () -> {
@@ -258,7 +263,15 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     /** Runs the handler and returns its response to store, or throws {@link NotStored} to release the key. */
     private StoredResponse run(BufferedRequest request, CapturingResponse capture, HttpServletResponse response,
             Object handler, int storeLimit) throws Exception {
-        ModelAndView view = delegate().handle(request, capture, handler);
+        ModelAndView view;
+        try {
+            view = delegate().handle(request, capture, handler);
+        } catch (HttpMessageNotWritableException | HttpMediaTypeNotAcceptableException e) {
+            // The handler method returned, so its effects happened: what the client gets for the value that could
+            // not be written is the final answer, kept whatever its status, never a release.
+            resolve(request, capture, handler, e);
+            return keep(capture, storeLimit);
+        }
         if (view != null || request.isAsyncStarted()) {
             capture.passThrough();
             throw new NotStored(view);
@@ -266,11 +279,43 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         if (capture.errorSent() || !isFinal(response.getStatus())) {
             throw new NotStored(null);
         }
+        return keep(capture, storeLimit);
+    }
+
+    private StoredResponse keep(CapturingResponse capture, int storeLimit) {
         if (capture.overflowed()) {
             return tooLarge(capture);
         }
         StoredResponse stored = capture.toStored(storedHeaders, capture.body());
         return stored.estimatedBytes() > storeLimit ? tooLarge(capture) : stored;
+    }
+
+    /**
+     * Answers {@code failure} as the dispatcher would, through the application's exception resolvers, into the
+     * held response; without one that answers it, or with one that renders a view, with the status it stands for.
+     */
+    private void resolve(HttpServletRequest request, CapturingResponse capture, Object handler, Exception failure)
+            throws IOException {
+        request.removeAttribute(HandlerMapping.PRODUCIBLE_MEDIA_TYPES_ATTRIBUTE);
+        if (!capture.isCommitted()) {
+            capture.resetBuffer();
+        }
+        for (HandlerExceptionResolver resolver : resolvers.orderedStream().toList()) {
+            ModelAndView answer;
+            try {
+                answer = resolver.resolveException(request, capture, handler, failure);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (answer != null) {
+                if (answer.isEmpty()) {
+                    return;
+                }
+                break;
+            }
+        }
+        capture.resetBuffer();
+        capture.sendError(failure instanceof HttpMediaTypeNotAcceptableException ? 406 : 500);
     }
 
     /** A response too large to keep: refused to retries, or released to run them again. */

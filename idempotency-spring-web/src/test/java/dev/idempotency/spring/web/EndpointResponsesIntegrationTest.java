@@ -148,6 +148,74 @@ class EndpointResponsesIntegrationTest {
         assertThat(store.releases()).isZero();
     }
 
+    @Test
+    void keepsAndReplaysAnErrorStatusThatSpringSentForAResponseStatusReason() throws Exception {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/coupons/c-1", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/coupons/c-1", key, PAYMENT);
+
+        assertThat(assertProblem(first, 410, "Gone").path("detail").asString()).isEqualTo("This coupon was used up");
+        assertReplayOf(replay, first);
+        assertThat(gate.runs()).isEqualTo(1);
+        assertThat(store.releases()).isZero();
+    }
+
+    @Test
+    void releasesAnErrorStatusThatSaysTryAgainSoThatARetryRunsAgain() throws Exception {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/seats", key, PAYMENT);
+        HttpResponse<byte[]> retry = app.post("/seats", key, PAYMENT);
+
+        assertThat(assertProblem(first, 409, "Conflict").path("detail").asString()).isEqualTo("The seat is taken");
+        assertThat(retry.statusCode()).isEqualTo(409);
+        assertThat(retry.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        assertThat(gate.runs()).isEqualTo(2);
+        assertThat(store.releases()).isEqualTo(2);
+    }
+
+    @Test
+    void keepsTheErrorAnswerToAReturnValueThatCannotBeWrittenAndNeverRunsTheHandlerAgain() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/broken", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/broken", key, PAYMENT);
+
+        assertThat(first.statusCode()).isEqualTo(500);
+        assertReplayOf(replay, first);
+        assertThat(gate.runs()).isEqualTo(1);
+        assertThat(store.releases()).isZero();
+    }
+
+    @Test
+    void keepsThe406ToAReturnValueWithoutAnAcceptableConverterAndNeverRunsTheHandlerAgain() {
+        String key = newKey();
+        byte[] body = PAYMENT.getBytes(StandardCharsets.UTF_8);
+
+        HttpResponse<byte[]> first = send("/plain", key, "application/json", body, "Accept", "image/png");
+        HttpResponse<byte[]> replay = send("/plain", key, "application/json", body, "Accept", "image/png");
+
+        assertThat(first.statusCode()).isEqualTo(406);
+        assertReplayOf(replay, first);
+        assertThat(gate.runs()).isEqualTo(1);
+        assertThat(store.releases()).isZero();
+    }
+
+    @Test
+    void catchAllHandlersAnswerForAValueThatCannotBeWrittenIsKept() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/catch-all/broken", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/catch-all/broken", key, PAYMENT);
+
+        assertThat(first.statusCode()).isEqualTo(500);
+        assertThat(WebApp.text(first)).startsWith("oops: ").contains("HttpMessageNotWritableException");
+        assertReplayOf(replay, first);
+        assertThat(gate.runs()).isEqualTo(1);
+        assertThat(store.releases()).isZero();
+    }
+
     private static String newKey() {
         return UUID.randomUUID().toString();
     }

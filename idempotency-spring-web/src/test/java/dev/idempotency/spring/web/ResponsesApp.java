@@ -114,6 +114,13 @@ public class ResponsesApp {
             return "paid " + payment.card() + " run " + gate.pass();
         }
 
+        @Idempotent
+        @PostMapping("/catch-all/broken")
+        public Broken broken(@RequestBody Payment payment) {
+            gate.pass();
+            return new Broken(payment.card());
+        }
+
         @ExceptionHandler(Exception.class)
         public ResponseEntity<String> oops(Exception e) {
             return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR).body("oops: " + e.getClass().getName());
