@@ -38,6 +38,7 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     private @Nullable PrintWriter writer;
     private boolean overflowed;
     private boolean errorSent;
+    private boolean clientGone;
 
     /** {@code instance}: the request's path, for the problem details of an error status. */
     CapturingResponse(HttpServletResponse response, int limit, @Nullable String instance) {
@@ -96,7 +97,7 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         }
         held = null;
         if (bytes.size() > 0) {
-            response.getOutputStream().write(bytes.toByteArray());
+            toClient(bytes.toByteArray(), 0, bytes.size());
         }
     }
 
@@ -110,7 +111,28 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         held = null;
         response.setContentLength(bytes.size());
         if (bytes.size() > 0) {
-            response.getOutputStream().write(bytes.toByteArray());
+            toClient(bytes.toByteArray(), 0, bytes.size());
+        }
+    }
+
+    /** Whether the client's connection failed while the body was written to it. */
+    boolean clientGone() {
+        return clientGone;
+    }
+
+    /**
+     * Writes to the client. Once its connection failed (it hung up) the rest is dropped rather than thrown at the
+     * handler: the response is what the handler made of the request, final whether or not the client reads it, so a
+     * client that left cannot turn a completed call into a released one (and its retry into a second run).
+     */
+    private void toClient(byte[] bytes, int offset, int length) {
+        if (clientGone) {
+            return;
+        }
+        try {
+            response.getOutputStream().write(bytes, offset, length);
+        } catch (IOException e) {
+            clientGone = true;
         }
     }
 
@@ -128,7 +150,7 @@ final class CapturingResponse extends HttpServletResponseWrapper {
             buffer = null;
         }
         if (buffer == null) {
-            response.getOutputStream().write(bytes, offset, length);
+            toClient(bytes, offset, length);
         } else {
             buffer.write(bytes, offset, length);
         }
@@ -157,8 +179,12 @@ final class CapturingResponse extends HttpServletResponseWrapper {
 
                 @Override
                 public void flush() throws IOException {
-                    if (held == null) {
-                        response.getOutputStream().flush();
+                    if (held == null && !clientGone) {
+                        try {
+                            response.getOutputStream().flush();
+                        } catch (IOException e) {
+                            clientGone = true;
+                        }
                     }
                 }
 
@@ -190,8 +216,12 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     @Override
     public void flushBuffer() throws IOException {
         flushWriter();
-        if (held == null) {
-            response.flushBuffer();
+        if (held == null && !clientGone) {
+            try {
+                response.flushBuffer();
+            } catch (IOException e) {
+                clientGone = true;
+            }
         }
     }
 

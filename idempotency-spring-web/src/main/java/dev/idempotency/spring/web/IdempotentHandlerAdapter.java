@@ -18,6 +18,8 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
 import org.springframework.http.MediaType;
@@ -60,6 +62,7 @@ import jakarta.servlet.http.Part;
 final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
 
     private static final HexFormat HEX = HexFormat.of();
+    private static final Logger log = LoggerFactory.getLogger(IdempotentHandlerAdapter.class);
 
     private final IdempotentEndpoints endpoints;
     private final ObjectProvider<RequestMappingHandlerAdapter> delegates;
@@ -272,7 +275,21 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             resolve(request, capture, handler, e);
             return keep(capture, storeLimit);
         }
-        if (view != null || request.isAsyncStarted()) {
+        if (request.isAsyncStarted()) {
+            // An asynchronous value the declared return type did not show (Object returning a Callable, say): its
+            // body comes after the handler returned, beyond capture. Under REFUSE the record is completed without
+            // it, as for a response too large, so that a duplicate is refused instead of running the work again.
+            capture.passThrough();
+            if (config.oversized() == OversizedPolicy.REFUSE) {
+                log.warn("The idempotent endpoint {} returned a value that completes asynchronously or streams,"
+                        + " which its declared return type did not show: its response is not kept, and retries"
+                        + " with the key are refused (500). Declare the asynchronous type to have it checked at"
+                        + " startup.", handler);
+                return capture.toStored(storedHeaders, null);
+            }
+            throw new NotStored(null);
+        }
+        if (view != null) {
             capture.passThrough();
             throw new NotStored(view);
         }
@@ -342,9 +359,9 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         byte[] body = stored.body();
         if (body == null) {
             throw new IdempotencyReplayException(namespace, namespace + "#" + sha256(key), "The first request with"
-                    + " this key ran and answered " + stored.status() + ", but its response was too large to keep"
-                    + " (idempotency.web.max-response-bytes, or the store's limit), so it cannot be replayed. The"
-                    + " handler did not run again.");
+                    + " this key ran and answered " + stored.status() + ", but its response was not kept (too large"
+                    + " for idempotency.web.max-response-bytes or the store's limit, or written after the handler"
+                    + " returned), so it cannot be replayed. The handler did not run again.");
         }
         response.setStatus(stored.status());
         stored.headers().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));

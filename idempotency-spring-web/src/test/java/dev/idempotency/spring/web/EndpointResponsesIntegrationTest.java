@@ -216,6 +216,53 @@ class EndpointResponsesIntegrationTest {
         assertThat(store.releases()).isZero();
     }
 
+    @Test
+    void completesTheRecordWhenTheClientHangsUpDuringALargeResponseSoThatARetryNeverRunsAgain() throws Exception {
+        String key = newKey();
+        byte[] body = "{\"card\":\"4242\",\"amount\":16777216}".getBytes(StandardCharsets.UTF_8);
+        URI uri = app.uri("/downloads");
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoLinger(true, 0);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /downloads HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nContent-Type: application/json\r\n"
+                    + "Idempotency-Key: " + key + "\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] start = in.readNBytes(12);
+            assertThat(new String(start, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+        }
+        // The client hung up (a reset) with most of the body unsent; the handler finishes, and the call ends.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (store.completes() + store.releases() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+
+        HttpResponse<byte[]> retry = app.post("/downloads", key, new String(body, StandardCharsets.UTF_8));
+
+        assertThat(store.completes()).isEqualTo(1);
+        assertThat(store.releases()).isZero();
+        // Too large to keep (max-response-bytes 2048): the retry is refused, and the handler did not run again.
+        assertProblem(retry, 500, "Response not replayable");
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
+    @Test
+    void refusesADuplicateOfACallableReturnedAsObjectWithoutRunningTheHandlerOrItsWorkAgain() throws Exception {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/later", key, PAYMENT);
+        HttpResponse<byte[]> duplicate = app.post("/later", key, PAYMENT);
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(WebApp.text(first)).isEqualTo("later 4242 work 1");
+        assertProblem(duplicate, 500, "Response not replayable");
+        assertThat(gate.runs()).isEqualTo(1);
+        assertThat(work.runs()).isEqualTo(1);
+        assertThat(store.releases()).isZero();
+    }
+
     private static String newKey() {
         return UUID.randomUUID().toString();
     }
