@@ -7,14 +7,13 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
@@ -142,9 +141,13 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             }
             return delegate().handle(request, response, handler);
         }
-        boolean form = isForm(request);
-        Map<String, String[]> parameters = form ? request.getParameterMap() : Map.of();
+        // A multipart body is the container's to parse (its parts are read below); a form's is read here first, so
+        // that the handler gets it whole (a @RequestBody String), and its parameters come from what was read.
+        boolean multipart = isMultipart(request);
         BufferedRequest buffered = BufferedRequest.read(request, config.maxRequestBytes());
+        if (isUrlEncodedForm(request)) {
+            buffered.form();
+        }
         if (buffered.oversized()) {
             if (config.oversized() == OversizedPolicy.REFUSE) {
                 throw new RequestTooLargeException(config.maxRequestBytes());
@@ -152,7 +155,7 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             return delegate().handle(buffered, response, handler);
         }
         String scoped = KeyHeader.scoped(scopes.scope(request), key);
-        Map<String, Object> payload = fingerprint(request, buffered.body(), form, parameters);
+        Map<String, Object> payload = fingerprint(request, buffered.body(), multipart);
         Idempotency engine = idempotency.getObject();
         int limit = Math.min(config.maxResponseBytes(), engine.store().maxResultBytes());
         CapturingResponse capture = new CapturingResponse(response, limit, request.getRequestURI());
@@ -373,11 +376,12 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     }
 
     /**
-     * What the request asks for: its method, route template, path, query string (when configured) and the SHA-256 of its
-     * body; for forms and multipart requests, whose bodies the container parses, their parameters and parts too.
+     * What the request asks for: its method, route template, path, query string (when configured) and the SHA-256 of
+     * its body; for a multipart request, whose raw body holds a boundary that every client draws anew, its parts in
+     * a canonical order instead of the body.
      */
-    private Map<String, Object> fingerprint(HttpServletRequest request, byte[] body, boolean form,
-            Map<String, String[]> parameters) throws IOException {
+    private Map<String, Object> fingerprint(HttpServletRequest request, byte[] body, boolean multipart)
+            throws IOException {
         Map<String, Object> payload = new HashMap<>(8);
         payload.put("method", request.getMethod());
         payload.put("route", String.valueOf(request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE)));
@@ -387,24 +391,20 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         if (config.includeQuery() && query != null) {
             payload.put("query", query);
         }
-        payload.put("body", sha256(body));
-        if (form) {
-            Map<String, List<String>> values = new TreeMap<>();
-            parameters.forEach((name, array) -> values.put(name, Arrays.asList(array)));
-            payload.put("parameters", values);
-            List<Map<String, Object>> parts = parts(request);
-            if (!parts.isEmpty()) {
-                payload.put("parts", parts);
-            }
+        if (multipart) {
+            payload.put("parts", parts(request));
+        } else {
+            payload.put("body", sha256(body));
         }
         return payload;
     }
 
+    /**
+     * The parts of a multipart request, each its name, file name, content type and the SHA-256 of its bytes, sorted
+     * by name (stably, so that parts of one name keep their order): the same fields in another order, or under
+     * another boundary, are the same request.
+     */
     private static List<Map<String, Object>> parts(HttpServletRequest request) throws IOException {
-        String contentType = request.getContentType();
-        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/")) {
-            return List.of();
-        }
         List<Map<String, Object>> parts = new ArrayList<>();
         try {
             for (Part part : request.getParts()) {
@@ -426,16 +426,19 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         } catch (jakarta.servlet.ServletException e) {
             throw new IOException("Cannot read the parts of a multipart request", e);
         }
+        parts.sort(Comparator.comparing(part -> (String) part.get("name")));
         return parts;
     }
 
-    private static boolean isForm(HttpServletRequest request) {
+    private static boolean isUrlEncodedForm(HttpServletRequest request) {
         String contentType = request.getContentType();
-        if (contentType == null) {
-            return false;
-        }
-        String type = contentType.toLowerCase(Locale.ROOT);
-        return type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/");
+        return contentType != null
+                && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+    }
+
+    private static boolean isMultipart(HttpServletRequest request) {
+        String contentType = request.getContentType();
+        return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("multipart/");
     }
 
     private RequestMappingHandlerAdapter delegate() {

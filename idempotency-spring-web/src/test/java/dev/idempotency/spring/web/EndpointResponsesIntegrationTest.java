@@ -263,6 +263,81 @@ class EndpointResponsesIntegrationTest {
         assertThat(store.releases()).isZero();
     }
 
+    @Test
+    void passesAFormBodyWithAQueryStringToTheHandlerIntactAndFingerprintsIt() throws Exception {
+        String key = newKey();
+        String form = "application/x-www-form-urlencoded";
+        byte[] body = "amount=1000&card=42%2042".getBytes(StandardCharsets.US_ASCII);
+
+        HttpResponse<byte[]> first = send("/forms?source=web", key, form, body);
+        HttpResponse<byte[]> replay = send("/forms?source=web", key, form, body);
+        HttpResponse<byte[]> otherBody = send("/forms?source=web", key, form,
+                "amount=1001&card=42%2042".getBytes(StandardCharsets.US_ASCII));
+
+        assertThat(first.statusCode()).as(WebApp.text(first)).isEqualTo(200);
+        assertThat(WebApp.text(first)).isEqualTo("form [amount=1000&card=42%2042] from web run 1");
+        assertReplayOf(replay, first);
+        assertProblem(otherBody, 422, "Idempotency key reused");
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
+    @Test
+    void replaysAMultipartRequestWithItsFieldsInAnotherOrderOrUnderAnotherBoundary() {
+        String key = newKey();
+        List<String[]> fields = List.of(new String[] { "title", null, "Report" },
+                new String[] { "tag", null, "a" }, new String[] { "file", "r.txt", "contents" },
+                new String[] { "tag", null, "b" });
+        List<String[]> reordered = List.of(fields.get(2), fields.get(1), fields.get(3), fields.get(0));
+
+        HttpResponse<byte[]> first = multipart(key, "boundary-one", fields);
+        HttpResponse<byte[]> reorderedReplay = multipart(key, "boundary-two", reordered);
+        HttpResponse<byte[]> otherBoundary = multipart(key, "boundary-three", fields);
+
+        assertThat(first.statusCode()).as(WebApp.text(first)).isEqualTo(200);
+        assertThat(WebApp.text(first)).isEqualTo("upload Report [a, b] r.txt contents run 1");
+        assertReplayOf(reorderedReplay, first);
+        assertReplayOf(otherBoundary, first);
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
+    @Test
+    void refusesAMultipartRequestWithAnotherPartOrSameNamePartsInAnotherOrder() throws Exception {
+        String key = newKey();
+        String[] title = { "title", null, "Report" };
+        String[] file = { "file", "r.txt", "contents" };
+        String[] tagA = { "tag", null, "a" };
+        String[] tagB = { "tag", null, "b" };
+
+        HttpResponse<byte[]> first = multipart(key, "b1", List.of(title, tagA, file, tagB));
+        HttpResponse<byte[]> otherFile = multipart(key, "b2", List.of(title, tagA,
+                new String[] { "file", "r.txt", "changed" }, tagB));
+        HttpResponse<byte[]> otherFileName = multipart(key, "b3", List.of(title, tagA,
+                new String[] { "file", "s.txt", "contents" }, tagB));
+        HttpResponse<byte[]> tagsSwapped = multipart(key, "b4", List.of(title, tagB, file, tagA));
+
+        assertThat(first.statusCode()).as(WebApp.text(first)).isEqualTo(200);
+        assertProblem(otherFile, 422, "Idempotency key reused");
+        assertProblem(otherFileName, 422, "Idempotency key reused");
+        assertProblem(tagsSwapped, 422, "Idempotency key reused");
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
+    /** A multipart/form-data POST to /uploads of {@code fields}: name, file name (or null) and value. */
+    private static HttpResponse<byte[]> multipart(String key, String boundary, List<String[]> fields) {
+        StringBuilder body = new StringBuilder();
+        for (String[] field : fields) {
+            body.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"").append(field[0])
+                    .append('"');
+            if (field[1] != null) {
+                body.append("; filename=\"").append(field[1]).append("\"\r\nContent-Type: text/plain");
+            }
+            body.append("\r\n\r\n").append(field[2]).append("\r\n");
+        }
+        body.append("--").append(boundary).append("--\r\n");
+        return send("/uploads", key, "multipart/form-data; boundary=" + boundary,
+                body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
     private static String newKey() {
         return UUID.randomUUID().toString();
     }
