@@ -301,6 +301,39 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     /**
+     * A redirect (a {@code redirect:} view, {@code RedirectView}): while the body is held, its status and
+     * {@code Location} (as given, relative or not) are set here rather than committed, so that it is stored and
+     * replayed like any response.
+     */
+    @Override
+    public void sendRedirect(String location, int status, boolean clearBuffer) throws IOException {
+        if (held == null || response.isCommitted()) {
+            response.sendRedirect(location, status, clearBuffer);
+            return;
+        }
+        if (clearBuffer) {
+            resetHeld();
+        }
+        response.setStatus(status);
+        response.setHeader("Location", location);
+    }
+
+    @Override
+    public void sendRedirect(String location) throws IOException {
+        sendRedirect(location, HttpServletResponse.SC_FOUND, true);
+    }
+
+    @Override
+    public void sendRedirect(String location, int status) throws IOException {
+        sendRedirect(location, status, true);
+    }
+
+    @Override
+    public void sendRedirect(String location, boolean clearBuffer) throws IOException {
+        sendRedirect(location, HttpServletResponse.SC_FOUND, clearBuffer);
+    }
+
+    /**
      * An error status (what Spring sends for {@code @ResponseStatus(reason = ...)} or a failed response): while
      * the body is held, it is answered here as a problem detail, so that it can be stored and replayed like any
      * response; once passing through, the container renders it as usual.

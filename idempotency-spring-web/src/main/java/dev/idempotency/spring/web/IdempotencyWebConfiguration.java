@@ -9,6 +9,7 @@ import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
 import org.springframework.web.servlet.HandlerAdapter;
 import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.servlet.ViewResolver;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 import dev.idempotency.Idempotency;
@@ -57,9 +58,9 @@ public class IdempotencyWebConfiguration {
     HandlerAdapter idempotentHandlerAdapter(IdempotentEndpoints endpoints,
             ObjectProvider<RequestMappingHandlerAdapter> delegates, ObjectProvider<Idempotency> idempotency,
             WebSettings settings, ObjectProvider<IdempotencyExceptionHandler> answers,
-            ObjectProvider<HandlerExceptionResolver> resolvers) {
+            ObjectProvider<HandlerExceptionResolver> resolvers, ObjectProvider<ViewResolver> viewResolvers) {
         return new IdempotentHandlerAdapter(endpoints, delegates, idempotency, settings.config(), settings.scopes(),
-                answers, resolvers);
+                answers, resolvers, viewResolvers);
     }
 
     /** {@code @Idempotent(keyStrategy = "idempotencyKeyHeader")} on service methods called from a request. */

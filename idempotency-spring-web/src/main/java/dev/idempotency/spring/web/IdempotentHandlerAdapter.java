@@ -28,6 +28,9 @@ import org.springframework.http.converter.HttpMessageConverter;
 import org.springframework.http.converter.HttpMessageNotWritableException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.servlet.View;
+import org.springframework.web.servlet.ViewResolver;
+import org.springframework.web.servlet.support.RequestContextUtils;
 import org.springframework.http.server.ServletServerHttpResponse;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerAdapter;
@@ -62,6 +65,7 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
 
     private static final HexFormat HEX = HexFormat.of();
     private static final Logger log = LoggerFactory.getLogger(IdempotentHandlerAdapter.class);
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
 
     private final IdempotentEndpoints endpoints;
     private final ObjectProvider<RequestMappingHandlerAdapter> delegates;
@@ -70,12 +74,15 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     private final IdempotencyScopeResolver scopes;
     private final ObjectProvider<IdempotencyExceptionHandler> answers;
     private final ObjectProvider<HandlerExceptionResolver> resolvers;
+    private final ObjectProvider<ViewResolver> viewResolvers;
     private final Set<String> storedHeaders;
     private volatile @Nullable RequestMappingHandlerAdapter delegate;
 
     IdempotentHandlerAdapter(IdempotentEndpoints endpoints, ObjectProvider<RequestMappingHandlerAdapter> delegates,
             ObjectProvider<Idempotency> idempotency, IdempotencyWebConfig config, IdempotencyScopeResolver scopes,
-            ObjectProvider<IdempotencyExceptionHandler> answers, ObjectProvider<HandlerExceptionResolver> resolvers) {
+            ObjectProvider<IdempotencyExceptionHandler> answers, ObjectProvider<HandlerExceptionResolver> resolvers,
+            ObjectProvider<ViewResolver> viewResolvers) {
+        this.viewResolvers = viewResolvers;
         this.endpoints = endpoints;
         this.answers = answers;
         this.resolvers = resolvers;
@@ -101,8 +108,9 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     @Override
     public @Nullable ModelAndView handle(HttpServletRequest request, HttpServletResponse response, Object handler)
             throws Exception {
-        if (request.getDispatcherType() == DispatcherType.ASYNC) {
-            // The second half of a request that went asynchronous: its first half decided what the key holds.
+        if (request.getDispatcherType() == DispatcherType.ASYNC || SAFE_METHODS.contains(request.getMethod())) {
+            // The second half of a request that went asynchronous: its first half decided what the key holds. Or a
+            // safe method (a GET, its HEAD) of a handler mapped to several: it changes nothing, so nothing to dedupe.
             return delegate().handle(request, response, handler);
         }
         HandlerMethod method = (HandlerMethod) handler;
@@ -164,7 +172,7 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             stored = operation.execute(scoped, payload, () -> {
                 run.ran = true;
                 try {
-                    return run(buffered, capture, response, handler, engine.store().maxResultBytes());
+                    return run(buffered, capture, response, handler, engine.store().maxResultBytes(), run);
                 } catch (NotStored notStored) {
                     throw notStored;
                 } catch (Exception | Error e) {
@@ -184,9 +192,9 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         }
         if (run.ran) {
             capture.commit();
-        } else {
-            replay(stored, response, operation.namespace(), scoped);
+            return run.view;
         }
+        replay(stored, response, operation.namespace(), scoped);
         return null;
     }
 
@@ -260,15 +268,44 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         return true;
     }
 
-    /** What one request's run did: whether the handler ran, and what it threw. */
+    /** What one request's run did: whether the handler ran, what it threw, and a view left to the dispatcher. */
     private static final class Run {
         boolean ran;
         @Nullable Throwable thrown;
+        @Nullable ModelAndView view;
+    }
+
+    /**
+     * Renders a view that a handler returned (a {@code redirect:} in a {@code @RestController}, say) into the held
+     * response, as the dispatcher would after the handler, so that it is stored and replayed like a body.
+     */
+    private boolean render(ModelAndView view, HttpServletRequest request, CapturingResponse capture)
+            throws Exception {
+        View resolved = view.getView();
+        String name = view.getViewName();
+        if (name != null) {
+            Locale locale = RequestContextUtils.getLocale(request);
+            for (ViewResolver resolver : viewResolvers.orderedStream().toList()) {
+                resolved = resolver.resolveViewName(name, locale);
+                if (resolved != null) {
+                    break;
+                }
+            }
+        }
+        if (resolved == null) {
+            return false;
+        }
+        if (view.getStatus() != null) {
+            request.setAttribute(View.RESPONSE_STATUS_ATTRIBUTE, view.getStatus());
+            capture.setStatus(view.getStatus().value());
+        }
+        resolved.render(view.getModel(), request, capture);
+        return true;
     }
 
     /** Runs the handler and returns its response to store, or throws {@link NotStored} to release the key. */
     private StoredResponse run(BufferedRequest request, CapturingResponse capture, HttpServletResponse response,
-            Object handler, int storeLimit) throws Exception {
+            Object handler, int storeLimit, Run run) throws Exception {
         ModelAndView view;
         try {
             view = delegate().handle(request, capture, handler);
@@ -292,8 +329,15 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             }
             throw new NotStored(null);
         }
-        if (view != null) {
+        if (view != null && !render(view, request, capture)) {
+            // A view no resolver knows here: the dispatcher renders it after the handler, beyond capture.
             capture.passThrough();
+            if (config.oversized() == OversizedPolicy.REFUSE) {
+                log.warn("The idempotent endpoint {} returned a view that cannot be rendered before it is stored:"
+                        + " its response is not kept, and retries with the key are refused (500).", handler);
+                run.view = view;
+                return capture.toStored(storedHeaders, null);
+            }
             throw new NotStored(view);
         }
         if (capture.errorSent() || !isFinal(response.getStatus())) {

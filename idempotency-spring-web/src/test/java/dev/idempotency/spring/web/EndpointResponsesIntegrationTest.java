@@ -338,6 +338,75 @@ class EndpointResponsesIntegrationTest {
                 body.toString().getBytes(StandardCharsets.UTF_8));
     }
 
+    @Test
+    void leavesTheSafeMethodsOfAnEndpointMappedToEveryMethodUnprotected() {
+        String key = newKey();
+
+        HttpResponse<byte[]> get = app.send(HttpRequest.newBuilder(app.uri("/things")).GET().build());
+        HttpResponse<byte[]> head = app.send(HttpRequest.newBuilder(app.uri("/things")).header("Idempotency-Key", key)
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+        HttpResponse<byte[]> getWithKey = app.send(HttpRequest.newBuilder(app.uri("/things"))
+                .header("Idempotency-Key", key).GET().build());
+        HttpResponse<byte[]> post = app.post("/things", key, PAYMENT);
+        HttpResponse<byte[]> postAgain = app.post("/things", key, PAYMENT);
+
+        assertThat(WebApp.text(get)).isEqualTo("things run 1");
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(WebApp.text(getWithKey)).isEqualTo("things run 3");
+        assertThat(List.of(get, head, getWithKey)).allSatisfy(response ->
+                assertThat(response.headers().firstValue("Idempotent-Replayed")).isEmpty());
+        assertThat(WebApp.text(post)).isEqualTo("things run 4");
+        assertReplayOf(postAgain, post);
+        assertThat(gate.runs()).isEqualTo(4);
+        assertThat(store.claims()).isEqualTo(2);
+    }
+
+    @Test
+    void keepsAndReplaysARedirectViewThatTheHandlerReturned() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/redirects", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/redirects", key, PAYMENT);
+
+        assertThat(first.statusCode()).isEqualTo(302);
+        assertThat(first.headers().firstValue("Location")).hasValueSatisfying(location ->
+                assertThat(location).endsWith("/payments/r-1"));
+        assertThat(replay.headers().firstValue("Location")).isEqualTo(first.headers().firstValue("Location"));
+        assertReplayOf(replay, first);
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
+    @Test
+    void replaysABodilessResponseEntityWithItsStatusAndLocation() {
+        String key = newKey();
+        String other = newKey();
+
+        HttpResponse<byte[]> created = app.post("/created", key, PAYMENT);
+        HttpResponse<byte[]> createdAgain = app.post("/created", key, PAYMENT);
+        HttpResponse<byte[]> noContent = app.post("/accepted", other, PAYMENT);
+        HttpResponse<byte[]> noContentAgain = app.post("/accepted", other, PAYMENT);
+
+        assertThat(created.statusCode()).isEqualTo(201);
+        assertThat(createdAgain.headers().firstValue("Location")).hasValue("/created/1");
+        assertReplayOf(createdAgain, created);
+        assertThat(noContent.statusCode()).isEqualTo(204);
+        assertReplayOf(noContentAgain, noContent);
+        assertThat(gate.runs()).isEqualTo(2);
+    }
+
+    @Test
+    void replaysABodyInTheCharsetOfItsContentTypeByteForByte() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/latin", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/latin", key, PAYMENT);
+
+        assertThat(first.headers().firstValue("Content-Type")).hasValue("text/plain;charset=ISO-8859-1");
+        assertThat(first.body()).isEqualTo("caf\u00e9 4242 run 1".getBytes(StandardCharsets.ISO_8859_1));
+        assertReplayOf(replay, first);
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
     private static String newKey() {
         return UUID.randomUUID().toString();
     }

@@ -1,6 +1,7 @@
 package dev.idempotency.spring.web;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,12 +24,14 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.servlet.ModelAndView;
 
 import dev.idempotency.CallOutcome;
 import dev.idempotency.Idempotent;
@@ -245,6 +248,37 @@ public class ResponsesApp {
             gate.pass();
             Callable<String> later = () -> "later " + payment.card() + " work " + work.run();
             return later;
+        }
+
+        @Idempotent
+        @RequestMapping("/things")
+        public String things() {
+            return "things run " + gate.pass();
+        }
+
+        @Idempotent
+        @PostMapping("/created")
+        public ResponseEntity<Void> created(@RequestBody Payment payment) {
+            return ResponseEntity.created(URI.create("/created/" + gate.pass())).build();
+        }
+
+        @Idempotent
+        @PostMapping("/accepted")
+        public ResponseEntity<Void> accepted(@RequestBody Payment payment) {
+            gate.pass();
+            return ResponseEntity.noContent().build();
+        }
+
+        @Idempotent
+        @PostMapping(path = "/latin", produces = "text/plain;charset=ISO-8859-1")
+        public String latin(@RequestBody Payment payment) {
+            return "caf\u00e9 " + payment.card() + " run " + gate.pass();
+        }
+
+        @Idempotent
+        @PostMapping("/redirects")
+        public ModelAndView redirect(@RequestBody Payment payment) {
+            return new ModelAndView("redirect:/payments/r-" + gate.pass());
         }
 
         @Idempotent
