@@ -70,6 +70,11 @@ final class BufferedRequest extends HttpServletRequestWrapper {
         return this;
     }
 
+    /** Whether this request answers its parameters as a form's. */
+    boolean isForm() {
+        return form;
+    }
+
     /** Whether the body is larger than the limit (then {@link #body()} is only its beginning, or nothing). */
     boolean oversized() {
         return oversized;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -163,7 +164,7 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             return delegate().handle(buffered, response, handler);
         }
         String scoped = KeyHeader.scoped(scopes.scope(request), key);
-        Map<String, Object> payload = fingerprint(request, buffered.body(), multipart);
+        Map<String, Object> payload = fingerprint(request, buffered, multipart);
         Idempotency engine = idempotency.getObject();
         int limit = Math.min(config.maxResponseBytes(), engine.store().maxResultBytes());
         CapturingResponse capture = new CapturingResponse(response, limit, request.getRequestURI());
@@ -424,8 +425,9 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
      * its body; for a multipart request, whose raw body holds a boundary that every client draws anew, its parts in
      * a canonical order instead of the body.
      */
-    private Map<String, Object> fingerprint(HttpServletRequest request, byte[] body, boolean multipart)
+    private Map<String, Object> fingerprint(HttpServletRequest request, BufferedRequest buffered, boolean multipart)
             throws IOException {
+        byte[] body = buffered.body();
         Map<String, Object> payload = new HashMap<>(8);
         payload.put("method", request.getMethod());
         payload.put("route", String.valueOf(request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE)));
@@ -439,6 +441,13 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             payload.put("parts", parts(request));
         } else {
             payload.put("body", sha256(body));
+        }
+        if (buffered.isForm() && body.length == 0 && request.getContentLengthLong() != 0) {
+            // A filter read the form as parameters before (Spring Security's CSRF filter does), so the container
+            // holds its body as parameters alone: they are the request then (with the query string's among them).
+            Map<String, List<String>> values = new LinkedHashMap<>();
+            buffered.getParameterMap().forEach((name, array) -> values.put(name, List.of(array)));
+            payload.put("parameters", values);
         }
         return payload;
     }

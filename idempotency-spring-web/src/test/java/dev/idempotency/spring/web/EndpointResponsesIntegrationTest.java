@@ -21,6 +21,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.idempotency.CallOutcome;
 import dev.idempotency.spring.web.PaymentsApp.Gate;
@@ -404,6 +406,37 @@ class EndpointResponsesIntegrationTest {
         assertThat(first.headers().firstValue("Content-Type")).hasValue("text/plain;charset=ISO-8859-1");
         assertThat(first.body()).isEqualTo("caf\u00e9 4242 run 1".getBytes(StandardCharsets.ISO_8859_1));
         assertReplayOf(replay, first);
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "streaming", "future", "deferred", "emitter" })
+    void refusesADuplicateOfAnAsynchronousValueReturnedAsObjectWithoutRunningItsWorkAgain(String kind) {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/later/" + kind, key, PAYMENT);
+        HttpResponse<byte[]> duplicate = app.post("/later/" + kind, key, PAYMENT);
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(WebApp.text(first)).contains("work 1");
+        assertProblem(duplicate, 500, "Response not replayable");
+        assertThat(gate.runs()).isEqualTo(1);
+        assertThat(work.runs()).isEqualTo(1);
+        assertThat(store.releases()).isZero();
+    }
+
+    @Test
+    void fingerprintsAFormWhoseBodyAFilterReadAsParameters() throws Exception {
+        String key = newKey();
+        String form = "application/x-www-form-urlencoded";
+
+        HttpResponse<byte[]> first = send("/filtered-forms", key, form, "amount=1000".getBytes(StandardCharsets.US_ASCII));
+        HttpResponse<byte[]> replay = send("/filtered-forms", key, form, "amount=1000".getBytes(StandardCharsets.US_ASCII));
+        HttpResponse<byte[]> other = send("/filtered-forms", key, form, "amount=9999".getBytes(StandardCharsets.US_ASCII));
+
+        assertThat(WebApp.text(first)).isEqualTo("amount 1000 run 1");
+        assertReplayOf(replay, first);
+        assertProblem(other, 422, "Idempotency key reused");
         assertThat(gate.runs()).isEqualTo(1);
     }
 

@@ -8,11 +8,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
@@ -30,7 +32,11 @@ import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.async.DeferredResult;
+import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import org.springframework.web.servlet.ModelAndView;
 
 import dev.idempotency.CallOutcome;
@@ -39,6 +45,9 @@ import dev.idempotency.IdempotencyObserver;
 import dev.idempotency.spring.web.PaymentsApp.Gate;
 import dev.idempotency.spring.web.PaymentsApp.Payment;
 
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
@@ -89,6 +98,22 @@ public class ResponsesApp {
         public void reset() {
             outcomes.clear();
         }
+    }
+
+    /** Reads a parameter before the handler, as Spring Security's CSRF filter does for a form without the header. */
+    @Bean
+    FilterRegistrationBean<OncePerRequestFilter> parameterReadingFilter() {
+        FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(
+                new OncePerRequestFilter() {
+                    @Override
+                    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
+                            FilterChain chain) throws ServletException, IOException {
+                        request.getParameter("_csrf");
+                        chain.doFilter(request, response);
+                    }
+                });
+        registration.addUrlPatterns("/filtered-forms");
+        return registration;
     }
 
     @Bean
@@ -279,6 +304,41 @@ public class ResponsesApp {
         @PostMapping("/redirects")
         public ModelAndView redirect(@RequestBody Payment payment) {
             return new ModelAndView("redirect:/payments/r-" + gate.pass());
+        }
+
+        @Idempotent
+        @PostMapping(path = "/filtered-forms", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+        public String filteredForm(@RequestParam String amount) {
+            return "amount " + amount + " run " + gate.pass();
+        }
+
+        /** Declared as Object: at runtime the value that {@code kind} names, each written after the handler returned. */
+        @Idempotent
+        @PostMapping("/later/{kind}")
+        public Object laterOf(@PathVariable String kind) {
+            gate.pass();
+            switch (kind) {
+                case "streaming":
+                    return (StreamingResponseBody) out -> out.write(("streamed work " + work.run())
+                            .getBytes(StandardCharsets.UTF_8));
+                case "future":
+                    return CompletableFuture.supplyAsync(() -> "future work " + work.run());
+                case "deferred":
+                    DeferredResult<String> result = new DeferredResult<>();
+                    result.setResult("deferred work " + work.run());
+                    return result;
+                default:
+                    SseEmitter emitter = new SseEmitter();
+                    CompletableFuture.runAsync(() -> {
+                        try {
+                            emitter.send("emitted work " + work.run());
+                            emitter.complete();
+                        } catch (IOException e) {
+                            emitter.completeWithError(e);
+                        }
+                    });
+                    return emitter;
+            }
         }
 
         @Idempotent
