@@ -272,6 +272,11 @@ public final class IdempotencyWebConfig {
                     throw new IllegalArgumentException("routes must be an HTTP method and a route template, such as"
                             + " 'POST /orders/{id}/refunds', but held '" + route + "'");
                 }
+                if (SAFE_METHODS.contains(routeMethod(route.trim()))) {
+                    throw new IllegalArgumentException("routes must name methods that change something (POST, PUT,"
+                            + " PATCH, DELETE): GET, HEAD, OPTIONS and TRACE are never protected, but held '" + route
+                            + "'");
+                }
                 checked.add(route.trim());
             }
             this.routes = List.copyOf(checked);
@@ -289,6 +294,9 @@ public final class IdempotencyWebConfig {
             return value;
         }
     }
+
+    /** The methods that change nothing, which endpoints leave unprotected. */
+    static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
 
     /** The HTTP method of a route of {@link #routes()}. */
     static String routeMethod(String route) {

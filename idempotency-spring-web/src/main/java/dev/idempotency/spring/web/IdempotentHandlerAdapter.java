@@ -66,7 +66,6 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
 
     private static final HexFormat HEX = HexFormat.of();
     private static final Logger log = LoggerFactory.getLogger(IdempotentHandlerAdapter.class);
-    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
 
     private final IdempotentEndpoints endpoints;
     private final ObjectProvider<RequestMappingHandlerAdapter> delegates;
@@ -109,7 +108,7 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     @Override
     public @Nullable ModelAndView handle(HttpServletRequest request, HttpServletResponse response, Object handler)
             throws Exception {
-        if (request.getDispatcherType() == DispatcherType.ASYNC || SAFE_METHODS.contains(request.getMethod())) {
+        if (request.getDispatcherType() == DispatcherType.ASYNC || IdempotencyWebConfig.SAFE_METHODS.contains(request.getMethod())) {
             // The second half of a request that went asynchronous: its first half decided what the key holds. Or a
             // safe method (a GET, its HEAD) of a handler mapped to several: it changes nothing, so nothing to dedupe.
             return delegate().handle(request, response, handler);
@@ -218,7 +217,7 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     /** Writes the framework's answer to {@code e}, as {@link IdempotencyExceptionHandler} gives it, if it has one. */
     private boolean answer(RuntimeException e, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
-        IdempotencyExceptionHandler answers = this.answers.getIfAvailable();
+        IdempotencyExceptionHandler answers = this.answers.getIfUnique();
         if (answers == null || response.isCommitted()) {
             return false;
         }
