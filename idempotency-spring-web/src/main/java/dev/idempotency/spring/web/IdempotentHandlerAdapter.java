@@ -108,7 +108,8 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     @Override
     public @Nullable ModelAndView handle(HttpServletRequest request, HttpServletResponse response, Object handler)
             throws Exception {
-        if (request.getDispatcherType() == DispatcherType.ASYNC || IdempotencyWebConfig.SAFE_METHODS.contains(request.getMethod())) {
+        if (request.getDispatcherType() == DispatcherType.ASYNC
+                || IdempotencyWebConfig.SAFE_METHODS.contains(request.getMethod())) {
             // The second half of a request that went asynchronous: its first half decided what the key holds. Or a
             // safe method (a GET, its HEAD) of a handler mapped to several: it changes nothing, so nothing to dedupe.
             return delegate().handle(request, response, handler);
@@ -152,8 +153,16 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         // A multipart body is the container's to parse (its parts are read below); a form's is read here first, so
         // that the handler gets it whole (a @RequestBody String), and its parameters come from what was read.
         boolean multipart = isMultipart(request);
+        boolean urlEncoded = isUrlEncodedForm(request);
+        if (urlEncoded && request.getContentLengthLong() > config.maxRequestBytes()) {
+            // Too large, and untouched: the container still parses it for the handler's parameters.
+            if (config.oversized() == OversizedPolicy.REFUSE) {
+                throw new RequestTooLargeException(config.maxRequestBytes());
+            }
+            return delegate().handle(request, response, handler);
+        }
         BufferedRequest buffered = BufferedRequest.read(request, config.maxRequestBytes());
-        if (isUrlEncodedForm(request)) {
+        if (urlEncoded) {
             buffered.form();
         }
         if (buffered.oversized()) {
