@@ -148,7 +148,8 @@ public final class IdempotencyWebConfig {
 
     /**
      * Endpoints made idempotent without an annotation, each as {@code "POST /orders/{id}/refunds"}: an HTTP method
-     * and a route template exactly as the handler's mapping declares it. None by default.
+     * and a route template exactly as the handler's mapping declares it; never a safe method (GET, HEAD, OPTIONS,
+     * TRACE), which endpoints leave unprotected. None by default.
      */
     public List<String> routes() {
         return routes;
