@@ -304,6 +304,8 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         if (resolved == null) {
             return false;
         }
+        // As the dispatcher renders: the locale (its Content-Language), then the view's status, then the view.
+        capture.setLocale(RequestContextUtils.getLocale(request));
         if (view.getStatus() != null) {
             request.setAttribute(View.RESPONSE_STATUS_ATTRIBUTE, view.getStatus());
             capture.setStatus(view.getStatus().value());

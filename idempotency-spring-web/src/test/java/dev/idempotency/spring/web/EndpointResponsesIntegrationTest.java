@@ -440,6 +440,24 @@ class EndpointResponsesIntegrationTest {
         assertThat(gate.runs()).isEqualTo(1);
     }
 
+    @Test
+    void keepsAndReplaysTheRedirectOfAControllersRedirectViewName() {
+        String key = newKey();
+        String form = "application/x-www-form-urlencoded";
+
+        HttpResponse<byte[]> first = send("/orders-form", key, form, "item=book".getBytes(StandardCharsets.US_ASCII));
+        HttpResponse<byte[]> replay = send("/orders-form", key, form, "item=book".getBytes(StandardCharsets.US_ASCII));
+        HttpResponse<byte[]> other = send("/orders-form", key, form, "item=pen".getBytes(StandardCharsets.US_ASCII));
+
+        assertThat(first.statusCode()).isEqualTo(302);
+        assertThat(first.headers().firstValue("Location")).hasValueSatisfying(location ->
+                assertThat(location).endsWith("/orders/book-1"));
+        assertThat(replay.headers().firstValue("Location")).isEqualTo(first.headers().firstValue("Location"));
+        assertReplayOf(replay, first);
+        assertProblem(other, 422, "Idempotency key reused");
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
     private static String newKey() {
         return UUID.randomUUID().toString();
     }

@@ -20,6 +20,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Controller;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -58,7 +59,7 @@ import jakarta.servlet.http.HttpServletResponse;
 @SpringBootConfiguration
 @EnableAutoConfiguration
 @Import({ PaymentsApp.class, ResponsesApp.CatchAll.class, ResponsesApp.Advised.class, ResponsesApp.AdvisedAnswers.class,
-        ResponsesApp.Statuses.class, ResponsesApp.Bodies.class })
+        ResponsesApp.Statuses.class, ResponsesApp.Bodies.class, ResponsesApp.Pages.class })
 public class ResponsesApp {
 
     /** Counts work that runs after the handler method returned (an asynchronous value's). */
@@ -212,6 +213,23 @@ public class ResponsesApp {
             gate.pass();
             response.setLocale(Locale.CANADA_FRENCH);
             return "bonjour " + payment.card();
+        }
+    }
+
+    /** A controller of views: a form posted, then redirected (Post/Redirect/Get). */
+    @Controller
+    public static class Pages {
+
+        private final Gate gate;
+
+        public Pages(Gate gate) {
+            this.gate = gate;
+        }
+
+        @Idempotent
+        @PostMapping(path = "/orders-form", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+        public String place(@RequestParam String item) {
+            return "redirect:/orders/" + item + "-" + gate.pass();
         }
     }
 
