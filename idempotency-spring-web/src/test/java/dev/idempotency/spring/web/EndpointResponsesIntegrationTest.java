@@ -429,10 +429,12 @@ class EndpointResponsesIntegrationTest {
     void fingerprintsAFormWhoseBodyAFilterReadAsParameters() throws Exception {
         String key = newKey();
         String form = "application/x-www-form-urlencoded";
+        byte[] amount = "amount=1000".getBytes(StandardCharsets.US_ASCII);
 
-        HttpResponse<byte[]> first = send("/filtered-forms", key, form, "amount=1000".getBytes(StandardCharsets.US_ASCII));
-        HttpResponse<byte[]> replay = send("/filtered-forms", key, form, "amount=1000".getBytes(StandardCharsets.US_ASCII));
-        HttpResponse<byte[]> other = send("/filtered-forms", key, form, "amount=9999".getBytes(StandardCharsets.US_ASCII));
+        HttpResponse<byte[]> first = send("/filtered-forms", key, form, amount);
+        HttpResponse<byte[]> replay = send("/filtered-forms", key, form, amount);
+        HttpResponse<byte[]> other = send("/filtered-forms", key, form,
+                "amount=9999".getBytes(StandardCharsets.US_ASCII));
 
         assertThat(WebApp.text(first)).isEqualTo("amount 1000 run 1");
         assertReplayOf(replay, first);

@@ -330,7 +330,7 @@ public class ResponsesApp {
             return "amount " + amount + " run " + gate.pass();
         }
 
-        /** Declared as Object: at runtime the value that {@code kind} names, each written after the handler returned. */
+        /** Declared as Object: at runtime the value {@code kind} names, each written after the handler returned. */
         @Idempotent
         @PostMapping("/later/{kind}")
         public Object laterOf(@PathVariable String kind) {
