@@ -6,8 +6,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.SequenceInputStream;
+import java.net.URLDecoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
@@ -25,6 +33,8 @@ final class BufferedRequest extends HttpServletRequestWrapper {
     private final byte[] body;
     private final @Nullable InputStream rest;
     private final boolean oversized;
+    private boolean form;
+    private @Nullable Map<String, String[]> parameters;
 
     private BufferedRequest(HttpServletRequest request, byte[] body, @Nullable InputStream rest, boolean oversized) {
         super(request);
@@ -49,6 +59,20 @@ final class BufferedRequest extends HttpServletRequestWrapper {
             return new BufferedRequest(request, bytes, in, true);
         }
         return new BufferedRequest(request, bytes, null, false);
+    }
+
+    /**
+     * Makes this request answer its parameters from the query string and the buffered
+     * {@code application/x-www-form-urlencoded} body, since the container can no longer read the body for them.
+     */
+    BufferedRequest form() {
+        form = !oversized;
+        return this;
+    }
+
+    /** Whether this request answers its parameters as a form's. */
+    boolean isForm() {
+        return form;
     }
 
     /** Whether the body is larger than the limit (then {@link #body()} is only its beginning, or nothing). */
@@ -96,6 +120,59 @@ final class BufferedRequest extends HttpServletRequestWrapper {
                 throw new UnsupportedOperationException("the body of an idempotent request is read blocking");
             }
         };
+    }
+
+    @Override
+    public @Nullable String getParameter(String name) {
+        if (!form) {
+            return super.getParameter(name);
+        }
+        String[] values = getParameterMap().get(name);
+        return values == null || values.length == 0 ? null : values[0];
+    }
+
+    @Override
+    public Map<String, String[]> getParameterMap() {
+        if (!form) {
+            return super.getParameterMap();
+        }
+        Map<String, String[]> all = parameters;
+        if (all == null) {
+            // The query string's, which the container still parses, then the body's, in their order.
+            Map<String, List<String>> values = new LinkedHashMap<>();
+            super.getParameterMap().forEach((name, array) -> values.computeIfAbsent(name, n -> new ArrayList<>())
+                    .addAll(Arrays.asList(array)));
+            String encoding = getCharacterEncoding();
+            Charset charset = encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
+            for (String pair : new String(body, StandardCharsets.ISO_8859_1).split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int equals = pair.indexOf('=');
+                String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), charset);
+                String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), charset);
+                values.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+            }
+            Map<String, String[]> arrays = new LinkedHashMap<>();
+            values.forEach((name, list) -> arrays.put(name, list.toArray(String[]::new)));
+            all = Collections.unmodifiableMap(arrays);
+            parameters = all;
+        }
+        return all;
+    }
+
+    @Override
+    public Enumeration<String> getParameterNames() {
+        return form ? Collections.enumeration(getParameterMap().keySet()) : super.getParameterNames();
+    }
+
+    @Override
+    public String @Nullable [] getParameterValues(String name) {
+        if (!form) {
+            return super.getParameterValues(name);
+        }
+        String[] values = getParameterMap().get(name);
+        return values == null ? null : values.clone();
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
 
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -30,16 +32,20 @@ final class CapturingResponse extends HttpServletResponseWrapper {
 
     private final HttpServletResponse response;
     private final int limit;
+    private final @Nullable String instance;
     private @Nullable ByteArrayOutputStream held = new ByteArrayOutputStream(256);
     private @Nullable ServletOutputStream stream;
     private @Nullable PrintWriter writer;
     private boolean overflowed;
     private boolean errorSent;
+    private boolean clientGone;
 
-    CapturingResponse(HttpServletResponse response, int limit) {
+    /** {@code instance}: the request's path, for the problem details of an error status. */
+    CapturingResponse(HttpServletResponse response, int limit, @Nullable String instance) {
         super(response);
         this.response = response;
         this.limit = limit;
+        this.instance = instance;
     }
 
     /** Whether the body went past the limit, and was passed through. */
@@ -52,7 +58,7 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         return held == null;
     }
 
-    /** Whether the handler sent an error, which the container renders after the handler, beyond capture. */
+    /** Whether an error was sent while passing through, which the container renders after the handler. */
     boolean errorSent() {
         return errorSent;
     }
@@ -91,7 +97,7 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         }
         held = null;
         if (bytes.size() > 0) {
-            response.getOutputStream().write(bytes.toByteArray());
+            toClient(bytes.toByteArray(), 0, bytes.size());
         }
     }
 
@@ -105,7 +111,28 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         held = null;
         response.setContentLength(bytes.size());
         if (bytes.size() > 0) {
-            response.getOutputStream().write(bytes.toByteArray());
+            toClient(bytes.toByteArray(), 0, bytes.size());
+        }
+    }
+
+    /** Whether the client's connection failed while the body was written to it. */
+    boolean clientGone() {
+        return clientGone;
+    }
+
+    /**
+     * Writes to the client. Once its connection failed (it hung up) the rest is dropped rather than thrown at the
+     * handler: the response is what the handler made of the request, final whether or not the client reads it, so a
+     * client that left cannot turn a completed call into a released one (and its retry into a second run).
+     */
+    private void toClient(byte[] bytes, int offset, int length) {
+        if (clientGone) {
+            return;
+        }
+        try {
+            response.getOutputStream().write(bytes, offset, length);
+        } catch (IOException e) {
+            clientGone = true;
         }
     }
 
@@ -123,7 +150,7 @@ final class CapturingResponse extends HttpServletResponseWrapper {
             buffer = null;
         }
         if (buffer == null) {
-            response.getOutputStream().write(bytes, offset, length);
+            toClient(bytes, offset, length);
         } else {
             buffer.write(bytes, offset, length);
         }
@@ -152,8 +179,12 @@ final class CapturingResponse extends HttpServletResponseWrapper {
 
                 @Override
                 public void flush() throws IOException {
-                    if (held == null) {
-                        response.getOutputStream().flush();
+                    if (held == null && !clientGone) {
+                        try {
+                            response.getOutputStream().flush();
+                        } catch (IOException e) {
+                            clientGone = true;
+                        }
                     }
                 }
 
@@ -185,8 +216,12 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     @Override
     public void flushBuffer() throws IOException {
         flushWriter();
-        if (held == null) {
-            response.flushBuffer();
+        if (held == null && !clientGone) {
+            try {
+                response.flushBuffer();
+            } catch (IOException e) {
+                clientGone = true;
+            }
         }
     }
 
@@ -257,16 +292,93 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     @Override
+    public void setLocale(Locale locale) {
+        super.setLocale(locale);
+        if (locale != null && !response.isCommitted()) {
+            // What a LocaleResolver (i18n) says, as a header: the container keeps it aside, beyond what is stored.
+            response.setHeader("Content-Language", locale.toLanguageTag());
+        }
+    }
+
+    /**
+     * A redirect (a {@code redirect:} view, {@code RedirectView}): while the body is held, its status and
+     * {@code Location} (as given, relative or not) are set here rather than committed, so that it is stored and
+     * replayed like any response.
+     */
+    @Override
+    public void sendRedirect(String location, int status, boolean clearBuffer) throws IOException {
+        if (held == null || response.isCommitted()) {
+            response.sendRedirect(location, status, clearBuffer);
+            return;
+        }
+        if (clearBuffer) {
+            resetHeld();
+        }
+        response.setStatus(status);
+        response.setHeader("Location", location);
+    }
+
+    @Override
+    public void sendRedirect(String location) throws IOException {
+        sendRedirect(location, HttpServletResponse.SC_FOUND, true);
+    }
+
+    @Override
+    public void sendRedirect(String location, int status) throws IOException {
+        sendRedirect(location, status, true);
+    }
+
+    @Override
+    public void sendRedirect(String location, boolean clearBuffer) throws IOException {
+        sendRedirect(location, HttpServletResponse.SC_FOUND, clearBuffer);
+    }
+
+    /**
+     * An error status (what Spring sends for {@code @ResponseStatus(reason = ...)} or a failed response): while
+     * the body is held, it is answered here as a problem detail, so that it can be stored and replayed like any
+     * response; once passing through, the container renders it as usual.
+     */
+    @Override
     public void sendError(int status, @Nullable String message) throws IOException {
-        errorSent = true;
+        if (held == null || response.isCommitted()) {
+            errorSent = true;
+            response.sendError(status, message);
+            return;
+        }
         resetHeld();
-        response.sendError(status, message);
+        response.setStatus(status);
+        response.setContentType("application/problem+json");
+        HttpStatus known = HttpStatus.resolve(status);
+        StringBuilder json = new StringBuilder(128).append('{');
+        if (message != null && !message.isEmpty()) {
+            json.append("\"detail\":").append(quote(message)).append(',');
+        }
+        if (instance != null) {
+            json.append("\"instance\":").append(quote(instance)).append(',');
+        }
+        json.append("\"status\":").append(status).append(",\"title\":")
+                .append(quote(known == null ? "Error" : known.getReasonPhrase())).append('}');
+        byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
+        write(bytes, 0, bytes.length);
     }
 
     @Override
     public void sendError(int status) throws IOException {
-        errorSent = true;
-        resetHeld();
-        response.sendError(status);
+        sendError(status, null);
+    }
+
+    private static String quote(String text) {
+        StringBuilder quoted = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                quoted.append('\\').append(c);
+            } else if (c < 0x20) {
+                quoted.append(String.format("\\u%04x", (int) c));
+            } else {
+                quoted.append(c);
+            }
+        }
+        return quoted.append('"').toString();
     }
 }

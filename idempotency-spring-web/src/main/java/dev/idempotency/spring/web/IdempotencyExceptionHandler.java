@@ -41,7 +41,9 @@ import jakarta.servlet.http.HttpServletRequest;
  * <p>The details speak to the client: they never carry a method, a namespace, a record id or a key. The expected
  * answers (400, 409, 413, 422) are logged at DEBUG, a store failure at WARN without a stack trace, a replay that
  * failed at ERROR. Extend this class and override a method to change one answer (with Spring Boot, a bean of your
- * subclass replaces this one); or write an advice of your own, ordered before {@link #ORDER}.
+ * subclass replaces this one). For an idempotent endpoint the answers are written from this bean before the
+ * application's exception handlers are asked, so that no catch-all handler changes them; for the service methods
+ * that a controller calls, an advice of your own ordered before {@link #ORDER} can change them too.
  */
 @RestControllerAdvice
 @Order(IdempotencyExceptionHandler.ORDER)

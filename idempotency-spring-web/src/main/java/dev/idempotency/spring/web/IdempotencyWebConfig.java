@@ -148,7 +148,8 @@ public final class IdempotencyWebConfig {
 
     /**
      * Endpoints made idempotent without an annotation, each as {@code "POST /orders/{id}/refunds"}: an HTTP method
-     * and a route template exactly as the handler's mapping declares it. None by default.
+     * and a route template exactly as the handler's mapping declares it; never a safe method (GET, HEAD, OPTIONS,
+     * TRACE), which endpoints leave unprotected. None by default.
      */
     public List<String> routes() {
         return routes;
@@ -272,6 +273,11 @@ public final class IdempotencyWebConfig {
                     throw new IllegalArgumentException("routes must be an HTTP method and a route template, such as"
                             + " 'POST /orders/{id}/refunds', but held '" + route + "'");
                 }
+                if (SAFE_METHODS.contains(routeMethod(route.trim()))) {
+                    throw new IllegalArgumentException("routes must name methods that change something (POST, PUT,"
+                            + " PATCH, DELETE): GET, HEAD, OPTIONS and TRACE are never protected, but held '" + route
+                            + "'");
+                }
                 checked.add(route.trim());
             }
             this.routes = List.copyOf(checked);
@@ -289,6 +295,9 @@ public final class IdempotencyWebConfig {
             return value;
         }
     }
+
+    /** The methods that change nothing, which endpoints leave unprotected. */
+    static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
 
     /** The HTTP method of a route of {@link #routes()}. */
     static String routeMethod(String route) {

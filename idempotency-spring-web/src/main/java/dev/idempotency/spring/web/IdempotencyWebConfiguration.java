@@ -8,6 +8,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
 import org.springframework.web.servlet.HandlerAdapter;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.servlet.ViewResolver;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 import dev.idempotency.Idempotency;
@@ -55,8 +57,10 @@ public class IdempotencyWebConfiguration {
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     HandlerAdapter idempotentHandlerAdapter(IdempotentEndpoints endpoints,
             ObjectProvider<RequestMappingHandlerAdapter> delegates, ObjectProvider<Idempotency> idempotency,
-            WebSettings settings) {
-        return new IdempotentHandlerAdapter(endpoints, delegates, idempotency, settings.config(), settings.scopes());
+            WebSettings settings, ObjectProvider<IdempotencyExceptionHandler> answers,
+            ObjectProvider<HandlerExceptionResolver> resolvers, ObjectProvider<ViewResolver> viewResolvers) {
+        return new IdempotentHandlerAdapter(endpoints, delegates, idempotency, settings.config(), settings.scopes(),
+                answers, resolvers, viewResolvers);
     }
 
     /** {@code @Idempotent(keyStrategy = "idempotencyKeyHeader")} on service methods called from a request. */

@@ -87,6 +87,14 @@ final class IdempotentEndpoints implements SmartInitializingSingleton {
                 HandlerMethod handler = entry.getValue();
                 if (handler.getMethod().isAnnotationPresent(Idempotent.class)) {
                     annotated.putIfAbsent(handler.getMethod(), handler);
+                    Set<org.springframework.web.bind.annotation.RequestMethod> methods =
+                            entry.getKey().getMethodsCondition().getMethods();
+                    if (!methods.isEmpty() && methods.stream()
+                            .allMatch(m -> IdempotencyWebConfig.SAFE_METHODS.contains(m.name()))) {
+                        log.warn("@Idempotent on {} has no effect: it is mapped to {} only, which endpoints never"
+                                + " protect (they change nothing)", Messages.describe(handler.getMethod(),
+                                handler.getBeanType()), methods);
+                    }
                 }
                 for (String route : config.routes()) {
                     if (matches(entry.getKey(), route)) {

@@ -7,19 +7,32 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageConverter;
+import org.springframework.http.converter.HttpMessageNotWritableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.servlet.View;
+import org.springframework.web.servlet.ViewResolver;
+import org.springframework.web.servlet.support.RequestContextUtils;
+import org.springframework.http.server.ServletServerHttpResponse;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerAdapter;
 import org.springframework.web.servlet.HandlerMapping;
@@ -27,9 +40,15 @@ import org.springframework.web.servlet.ModelAndView;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 import dev.idempotency.Idempotency;
+import dev.idempotency.IdempotencyException;
+import dev.idempotency.IdempotencyInProgressException;
+import dev.idempotency.IdempotencyKeyException;
+import dev.idempotency.IdempotencyPayloadMismatchException;
 import dev.idempotency.IdempotencyReplayException;
+import dev.idempotency.IdempotencyStoreException;
 import dev.idempotency.IdempotentOperation;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.Part;
@@ -39,24 +58,34 @@ import jakarta.servlet.http.Part;
  * holds, and for nothing else. It sees the matched handler and its route template, reads the key and the body (at
  * most a limit) before the store is asked, runs the handler through the endpoint's {@link IdempotentOperation} while
  * holding its response, and writes either that response or the stored one (with {@code Idempotent-Replayed: true}).
- * Framework answers (400, 409, 413, 422, 503) are thrown, for {@link IdempotencyExceptionHandler} to write; so is
- * what the handler throws, after its key was released, for the application's own exception handlers.
+ * Framework answers (400, 409, 413, 422, 500, 503) are written here, as {@link IdempotencyExceptionHandler} (the
+ * application's bean of it) gives them, so that no catch-all handler of the application turns them into something
+ * else; what the handler throws, after its key was released, is thrown for the application's own exception handlers.
  */
 final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
 
     private static final HexFormat HEX = HexFormat.of();
+    private static final Logger log = LoggerFactory.getLogger(IdempotentHandlerAdapter.class);
 
     private final IdempotentEndpoints endpoints;
     private final ObjectProvider<RequestMappingHandlerAdapter> delegates;
     private final ObjectProvider<Idempotency> idempotency;
     private final IdempotencyWebConfig config;
     private final IdempotencyScopeResolver scopes;
+    private final ObjectProvider<IdempotencyExceptionHandler> answers;
+    private final ObjectProvider<HandlerExceptionResolver> resolvers;
+    private final ObjectProvider<ViewResolver> viewResolvers;
     private final Set<String> storedHeaders;
     private volatile @Nullable RequestMappingHandlerAdapter delegate;
 
     IdempotentHandlerAdapter(IdempotentEndpoints endpoints, ObjectProvider<RequestMappingHandlerAdapter> delegates,
-            ObjectProvider<Idempotency> idempotency, IdempotencyWebConfig config, IdempotencyScopeResolver scopes) {
+            ObjectProvider<Idempotency> idempotency, IdempotencyWebConfig config, IdempotencyScopeResolver scopes,
+            ObjectProvider<IdempotencyExceptionHandler> answers, ObjectProvider<HandlerExceptionResolver> resolvers,
+            ObjectProvider<ViewResolver> viewResolvers) {
+        this.viewResolvers = viewResolvers;
         this.endpoints = endpoints;
+        this.answers = answers;
+        this.resolvers = resolvers;
         this.delegates = delegates;
         this.idempotency = idempotency;
         this.config = config;
@@ -79,24 +108,63 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     @Override
     public @Nullable ModelAndView handle(HttpServletRequest request, HttpServletResponse response, Object handler)
             throws Exception {
+        if (request.getDispatcherType() == DispatcherType.ASYNC
+                || IdempotencyWebConfig.SAFE_METHODS.contains(request.getMethod())) {
+            // The second half of a request that went asynchronous: its first half decided what the key holds. Or a
+            // safe method (a GET, its HEAD) of a handler mapped to several: it changes nothing, so nothing to dedupe.
+            return delegate().handle(request, response, handler);
+        }
         HandlerMethod method = (HandlerMethod) handler;
         Endpoint endpoint = endpoints.forRequest(method, request);
         IdempotentOperation<StoredResponse> operation = endpoint == null ? null : endpoint.operation();
         if (operation == null) {
             return delegate().handle(request, response, handler);
         }
-        String key = KeyHeader.read(request, config.headerName(), operation.namespace());
+        Run run = new Run();
+        try {
+            return handle(request, response, handler, operation, run);
+        } catch (RuntimeException e) {
+            // The framework's answers reach the client as documented, whatever the application's own handlers of
+            // Exception would make of them; what the handler threw is the application's to answer.
+            if (e != run.thrown && answer(e, request, response)) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private @Nullable ModelAndView handle(HttpServletRequest request, HttpServletResponse response, Object handler,
+            IdempotentOperation<StoredResponse> operation, Run run) throws Exception {
+        String key;
+        try {
+            key = KeyHeader.read(request, config.headerName(), operation.namespace());
+        } catch (KeyHeader.InvalidKeyException e) {
+            throw counted(operation, e);
+        }
         if (key == null) {
             if (config.keyRequired()) {
-                throw new KeyHeader.InvalidKeyException(operation.namespace(), "This endpoint requires an "
-                        + config.headerName() + " header: send a unique key, such as " + config.headerName()
-                        + ": \"8e03978e-40d5-43e8-bc93-6894a57f9324\", and the same key again to retry.");
+                throw counted(operation, new KeyHeader.InvalidKeyException(operation.namespace(), "This endpoint"
+                        + " requires an " + config.headerName() + " header: send a unique key, such as "
+                        + config.headerName() + ": \"8e03978e-40d5-43e8-bc93-6894a57f9324\", and the same key again"
+                        + " to retry."));
             }
             return delegate().handle(request, response, handler);
         }
-        boolean form = isForm(request);
-        Map<String, String[]> parameters = form ? request.getParameterMap() : Map.of();
+        // A multipart body is the container's to parse (its parts are read below); a form's is read here first, so
+        // that the handler gets it whole (a @RequestBody String), and its parameters come from what was read.
+        boolean multipart = isMultipart(request);
+        boolean urlEncoded = isUrlEncodedForm(request);
+        if (urlEncoded && request.getContentLengthLong() > config.maxRequestBytes()) {
+            // Too large, and untouched: the container still parses it for the handler's parameters.
+            if (config.oversized() == OversizedPolicy.REFUSE) {
+                throw new RequestTooLargeException(config.maxRequestBytes());
+            }
+            return delegate().handle(request, response, handler);
+        }
         BufferedRequest buffered = BufferedRequest.read(request, config.maxRequestBytes());
+        if (urlEncoded) {
+            buffered.form();
+        }
         if (buffered.oversized()) {
             if (config.oversized() == OversizedPolicy.REFUSE) {
                 throw new RequestTooLargeException(config.maxRequestBytes());
@@ -104,45 +172,225 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             return delegate().handle(buffered, response, handler);
         }
         String scoped = KeyHeader.scoped(scopes.scope(request), key);
-        Map<String, Object> payload = fingerprint(request, buffered.body(), form, parameters);
+        Map<String, Object> payload = fingerprint(request, buffered, multipart);
         Idempotency engine = idempotency.getObject();
         int limit = Math.min(config.maxResponseBytes(), engine.store().maxResultBytes());
-        CapturingResponse capture = new CapturingResponse(response, limit);
-        boolean[] ran = { false };
+        CapturingResponse capture = new CapturingResponse(response, limit, request.getRequestURI());
         StoredResponse stored;
         try {
             stored = operation.execute(scoped, payload, () -> {
-                ran[0] = true;
-                return run(buffered, capture, response, handler, engine.store().maxResultBytes());
+                run.ran = true;
+                try {
+                    return run(buffered, capture, response, handler, engine.store().maxResultBytes(), run);
+                } catch (NotStored notStored) {
+                    throw notStored;
+                } catch (Exception | Error e) {
+                    run.thrown = e;
+                    throw e;
+                }
             });
         } catch (NotStored notStored) {
             capture.commit();
             return notStored.view();
+        } catch (RuntimeException e) {
+            if (!run.ran && !(e instanceof IdempotencyException)) {
+                // A kept final exception, replayed for the application's handlers to answer as the first time.
+                response.setHeader(IdempotencyWebConfig.REPLAYED_HEADER, "true");
+            }
+            throw e;
         }
-        if (ran[0]) {
+        if (run.ran) {
             capture.commit();
-        } else {
-            replay(stored, response, operation.namespace(), scoped);
+            return run.view;
         }
+        replay(stored, response, operation.namespace(), scoped);
         return null;
+    }
+
+    /**
+     * The refusal of a missing or malformed key, after the engine saw the call without a key, so that it counts as
+     * {@code invalid_key} for its observers. The handler does not run either way.
+     */
+    private static KeyHeader.InvalidKeyException counted(IdempotentOperation<StoredResponse> operation,
+            KeyHeader.InvalidKeyException refusal) {
+        try {
+            operation.execute(null, null, () -> {
+                throw refusal;
+            });
+        } catch (IdempotencyKeyException e) {
+            // The engine's refusal of no key (or ours, where the engine runs calls without a key unprotected).
+        }
+        return refusal;
+    }
+
+    /** Writes the framework's answer to {@code e}, as {@link IdempotencyExceptionHandler} gives it, if it has one. */
+    private boolean answer(RuntimeException e, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
+        IdempotencyExceptionHandler answers = this.answers.getIfUnique();
+        if (answers == null || response.isCommitted()) {
+            return false;
+        }
+        ResponseEntity<ProblemDetail> answer;
+        if (e instanceof IdempotencyKeyException key) {
+            answer = answers.handleKey(key, request);
+        } else if (e instanceof IdempotencyInProgressException inProgress) {
+            answer = answers.handleInProgress(inProgress, request);
+        } else if (e instanceof IdempotencyPayloadMismatchException mismatch) {
+            answer = answers.handlePayloadMismatch(mismatch, request);
+        } else if (e instanceof IdempotencyStoreException store) {
+            answer = answers.handleStore(store, request);
+        } else if (e instanceof IdempotencyReplayException replay) {
+            answer = answers.handleReplay(replay, request);
+        } else if (e instanceof RequestTooLargeException tooLarge) {
+            answer = answers.handleTooLarge(tooLarge, request);
+        } else {
+            return false;
+        }
+        if (answer == null) {
+            return false;
+        }
+        Object body = answer.getBody();
+        MediaType type = answer.getHeaders().getContentType() != null ? answer.getHeaders().getContentType()
+                : MediaType.APPLICATION_PROBLEM_JSON;
+        HttpMessageConverter<Object> converter = null;
+        if (body != null) {
+            for (HttpMessageConverter<?> candidate : delegate().getMessageConverters()) {
+                if (candidate.canWrite(body.getClass(), type)) {
+                    @SuppressWarnings("unchecked")
+                    HttpMessageConverter<Object> found = (HttpMessageConverter<Object>) candidate;
+                    converter = found;
+                    break;
+                }
+            }
+            if (converter == null) {
+                return false;
+            }
+        }
+        response.resetBuffer();
+        ServletServerHttpResponse out = new ServletServerHttpResponse(response);
+        out.setStatusCode(answer.getStatusCode());
+        out.getHeaders().putAll(answer.getHeaders());
+        if (converter != null) {
+            converter.write(body, type, out);
+        }
+        out.flush();
+        return true;
+    }
+
+    /** What one request's run did: whether the handler ran, what it threw, and a view left to the dispatcher. */
+    private static final class Run {
+        boolean ran;
+        @Nullable Throwable thrown;
+        @Nullable ModelAndView view;
+    }
+
+    /**
+     * Renders a view that a handler returned (a {@code redirect:} in a {@code @RestController}, say) into the held
+     * response, as the dispatcher would after the handler, so that it is stored and replayed like a body.
+     */
+    private boolean render(ModelAndView view, HttpServletRequest request, CapturingResponse capture)
+            throws Exception {
+        View resolved = view.getView();
+        String name = view.getViewName();
+        if (name != null) {
+            Locale locale = RequestContextUtils.getLocale(request);
+            for (ViewResolver resolver : viewResolvers.orderedStream().toList()) {
+                resolved = resolver.resolveViewName(name, locale);
+                if (resolved != null) {
+                    break;
+                }
+            }
+        }
+        if (resolved == null) {
+            return false;
+        }
+        // As the dispatcher renders: the locale (its Content-Language), then the view's status, then the view.
+        capture.setLocale(RequestContextUtils.getLocale(request));
+        if (view.getStatus() != null) {
+            request.setAttribute(View.RESPONSE_STATUS_ATTRIBUTE, view.getStatus());
+            capture.setStatus(view.getStatus().value());
+        }
+        resolved.render(view.getModel(), request, capture);
+        return true;
     }
 
     /** Runs the handler and returns its response to store, or throws {@link NotStored} to release the key. */
     private StoredResponse run(BufferedRequest request, CapturingResponse capture, HttpServletResponse response,
-            Object handler, int storeLimit) throws Exception {
-        ModelAndView view = delegate().handle(request, capture, handler);
-        if (view != null || request.isAsyncStarted()) {
+            Object handler, int storeLimit, Run run) throws Exception {
+        ModelAndView view;
+        try {
+            view = delegate().handle(request, capture, handler);
+        } catch (HttpMessageNotWritableException | HttpMediaTypeNotAcceptableException e) {
+            // The handler method returned, so its effects happened: what the client gets for the value that could
+            // not be written is the final answer, kept whatever its status, never a release.
+            resolve(request, capture, handler, e);
+            return keep(capture, storeLimit);
+        }
+        if (request.isAsyncStarted()) {
+            // An asynchronous value the declared return type did not show (Object returning a Callable, say): its
+            // body comes after the handler returned, beyond capture. Under REFUSE the record is completed without
+            // it, as for a response too large, so that a duplicate is refused instead of running the work again.
             capture.passThrough();
+            if (config.oversized() == OversizedPolicy.REFUSE) {
+                log.warn("The idempotent endpoint {} returned a value that completes asynchronously or streams,"
+                        + " which its declared return type did not show: its response is not kept, and retries"
+                        + " with the key are refused (500). Declare the asynchronous type to have it checked at"
+                        + " startup.", handler);
+                return capture.toStored(storedHeaders, null);
+            }
+            throw new NotStored(null);
+        }
+        if (view != null && !render(view, request, capture)) {
+            // A view no resolver knows here: the dispatcher renders it after the handler, beyond capture.
+            capture.passThrough();
+            if (config.oversized() == OversizedPolicy.REFUSE) {
+                log.warn("The idempotent endpoint {} returned a view that cannot be rendered before it is stored:"
+                        + " its response is not kept, and retries with the key are refused (500).", handler);
+                run.view = view;
+                return capture.toStored(storedHeaders, null);
+            }
             throw new NotStored(view);
         }
         if (capture.errorSent() || !isFinal(response.getStatus())) {
             throw new NotStored(null);
         }
+        return keep(capture, storeLimit);
+    }
+
+    private StoredResponse keep(CapturingResponse capture, int storeLimit) {
         if (capture.overflowed()) {
             return tooLarge(capture);
         }
         StoredResponse stored = capture.toStored(storedHeaders, capture.body());
         return stored.estimatedBytes() > storeLimit ? tooLarge(capture) : stored;
+    }
+
+    /**
+     * Answers {@code failure} as the dispatcher would, through the application's exception resolvers, into the
+     * held response; without one that answers it, or with one that renders a view, with the status it stands for.
+     */
+    private void resolve(HttpServletRequest request, CapturingResponse capture, Object handler, Exception failure)
+            throws IOException {
+        request.removeAttribute(HandlerMapping.PRODUCIBLE_MEDIA_TYPES_ATTRIBUTE);
+        if (!capture.isCommitted()) {
+            capture.resetBuffer();
+        }
+        for (HandlerExceptionResolver resolver : resolvers.orderedStream().toList()) {
+            ModelAndView answer;
+            try {
+                answer = resolver.resolveException(request, capture, handler, failure);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (answer != null) {
+                if (answer.isEmpty()) {
+                    return;
+                }
+                break;
+            }
+        }
+        capture.resetBuffer();
+        capture.sendError(failure instanceof HttpMediaTypeNotAcceptableException ? 406 : 500);
     }
 
     /** A response too large to keep: refused to retries, or released to run them again. */
@@ -169,9 +417,9 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         byte[] body = stored.body();
         if (body == null) {
             throw new IdempotencyReplayException(namespace, namespace + "#" + sha256(key), "The first request with"
-                    + " this key ran and answered " + stored.status() + ", but its response was too large to keep"
-                    + " (idempotency.web.max-response-bytes, or the store's limit), so it cannot be replayed. The"
-                    + " handler did not run again.");
+                    + " this key ran and answered " + stored.status() + ", but its response was not kept (too large"
+                    + " for idempotency.web.max-response-bytes or the store's limit, or written after the handler"
+                    + " returned), so it cannot be replayed. The handler did not run again.");
         }
         response.setStatus(stored.status());
         stored.headers().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
@@ -183,36 +431,43 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     }
 
     /**
-     * What the request asks for: its method, route template, query string (when configured) and the SHA-256 of its
-     * body; for forms and multipart requests, whose bodies the container parses, their parameters and parts too.
+     * What the request asks for: its method, route template, path, query string (when configured) and the SHA-256 of
+     * its body; for a multipart request, whose raw body holds a boundary that every client draws anew, its parts in
+     * a canonical order instead of the body.
      */
-    private Map<String, Object> fingerprint(HttpServletRequest request, byte[] body, boolean form,
-            Map<String, String[]> parameters) throws IOException {
+    private Map<String, Object> fingerprint(HttpServletRequest request, BufferedRequest buffered, boolean multipart)
+            throws IOException {
+        byte[] body = buffered.body();
         Map<String, Object> payload = new HashMap<>(8);
         payload.put("method", request.getMethod());
         payload.put("route", String.valueOf(request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE)));
+        // The path too: the same key on /orders/2/refunds is another request than on /orders/1/refunds.
+        payload.put("path", request.getRequestURI());
         String query = request.getQueryString();
         if (config.includeQuery() && query != null) {
             payload.put("query", query);
         }
-        payload.put("body", sha256(body));
-        if (form) {
-            Map<String, List<String>> values = new TreeMap<>();
-            parameters.forEach((name, array) -> values.put(name, Arrays.asList(array)));
+        if (multipart) {
+            payload.put("parts", parts(request));
+        } else {
+            payload.put("body", sha256(body));
+        }
+        if (buffered.isForm() && body.length == 0 && request.getContentLengthLong() != 0) {
+            // A filter read the form as parameters before (Spring Security's CSRF filter does), so the container
+            // holds its body as parameters alone: they are the request then (with the query string's among them).
+            Map<String, List<String>> values = new LinkedHashMap<>();
+            buffered.getParameterMap().forEach((name, array) -> values.put(name, List.of(array)));
             payload.put("parameters", values);
-            List<Map<String, Object>> parts = parts(request);
-            if (!parts.isEmpty()) {
-                payload.put("parts", parts);
-            }
         }
         return payload;
     }
 
+    /**
+     * The parts of a multipart request, each its name, file name, content type and the SHA-256 of its bytes, sorted
+     * by name (stably, so that parts of one name keep their order): the same fields in another order, or under
+     * another boundary, are the same request.
+     */
     private static List<Map<String, Object>> parts(HttpServletRequest request) throws IOException {
-        String contentType = request.getContentType();
-        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/")) {
-            return List.of();
-        }
         List<Map<String, Object>> parts = new ArrayList<>();
         try {
             for (Part part : request.getParts()) {
@@ -234,16 +489,19 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         } catch (jakarta.servlet.ServletException e) {
             throw new IOException("Cannot read the parts of a multipart request", e);
         }
+        parts.sort(Comparator.comparing(part -> (String) part.get("name")));
         return parts;
     }
 
-    private static boolean isForm(HttpServletRequest request) {
+    private static boolean isUrlEncodedForm(HttpServletRequest request) {
         String contentType = request.getContentType();
-        if (contentType == null) {
-            return false;
-        }
-        String type = contentType.toLowerCase(Locale.ROOT);
-        return type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/");
+        return contentType != null
+                && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+    }
+
+    private static boolean isMultipart(HttpServletRequest request) {
+        String contentType = request.getContentType();
+        return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("multipart/");
     }
 
     private RequestMappingHandlerAdapter delegate() {

@@ -5,8 +5,9 @@ import org.springframework.web.servlet.ModelAndView;
 
 /**
  * Thrown out of an endpoint's body so that the engine releases its key: the response says "try again" (5xx, 409,
- * 429), could not be captured (an error page, an asynchronous or too large body, a view), and is written out as it
- * is. Never reaches the caller.
+ * 429) or could not be captured (an error page sent while passing through; under {@code run-unprotected}, an
+ * asynchronous or too large body, a view rendered after the handler), and is written out as it is. Never reaches the
+ * caller.
  */
 final class NotStored extends RuntimeException {
 

@@ -5,7 +5,7 @@ package dev.idempotency.spring.web;
  * {@link IdempotencyWebConfig#maxRequestBytes()}, a response body above {@link IdempotencyWebConfig#maxResponseBytes()}
  * (or above what the store keeps), and a handler whose body is written after it returns (a
  * {@code StreamingResponseBody}, an SSE emitter, a {@code DeferredResult}, {@code Callable} or
- * {@code CompletableFuture}, a view). Nothing is ever stored half.
+ * {@code CompletableFuture}). Nothing is ever stored half.
  */
 public enum OversizedPolicy {
 

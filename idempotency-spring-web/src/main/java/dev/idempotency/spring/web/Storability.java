@@ -8,9 +8,7 @@ import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.ResolvableType;
-import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.http.HttpEntity;
-import org.springframework.web.bind.annotation.ResponseBody;
 import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.context.request.async.WebAsyncTask;
 import org.springframework.web.method.HandlerMethod;
@@ -31,11 +29,8 @@ final class Storability {
     static @Nullable String whyNot(HandlerMethod handler) {
         Class<?> returned = handler.getReturnType().getParameterType();
         boolean entity = HttpEntity.class.isAssignableFrom(returned);
-        if (!entity && !handler.hasMethodAnnotation(ResponseBody.class)
-                && !AnnotatedElementUtils.hasAnnotation(handler.getBeanType(), ResponseBody.class)) {
-            return "it renders a view (it is neither @ResponseBody, in a @RestController, nor returns a"
-                    + " ResponseEntity), which is written after the handler returns";
-        }
+        // A view (a @Controller's view name, redirect: included, or a ModelAndView) is rendered while the response
+        // is held, so it is stored like a body; its return type may still be an asynchronous one.
         Class<?> body = entity
                 ? ResolvableType.forMethodParameter(handler.getReturnType()).as(HttpEntity.class).getGeneric(0)
                         .resolve(Object.class)

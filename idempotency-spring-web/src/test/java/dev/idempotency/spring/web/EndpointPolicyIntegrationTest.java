@@ -125,6 +125,21 @@ class EndpointPolicyIntegrationTest {
     }
 
     @Test
+    void runsAFormAboveTheLimitUnprotectedWithItsParameters() {
+        String key = newKey();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(app.uri("/signups"))
+                .header("Content-Type", "application/x-www-form-urlencoded").header("Idempotency-Key", key)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("name=" + "n".repeat(5000))).build();
+
+        HttpResponse<byte[]> first = app.send(request);
+        HttpResponse<byte[]> second = app.send(request);
+
+        assertThat(WebApp.text(first)).isEqualTo("signed up 5000 run 1");
+        assertThat(WebApp.text(second)).isEqualTo("signed up 5000 run 2");
+        assertThat(store.total()).isZero();
+    }
+
+    @Test
     void streamsAResponseAboveTheLimitAndReleasesItsKey() {
         String key = newKey();
         String payment = "{\"card\":\"4242\",\"amount\":5000}";

@@ -38,6 +38,13 @@ class EndpointStartupTest {
     }
 
     @Test
+    void refusesARouteOfASafeMethodWhichIsNeverProtected() {
+        assertThat(startupFailure(Map.of("idempotency.web.routes", "GET /payments"), PaymentsApp.class))
+                .contains("routes must name methods that change something (POST, PUT, PATCH, DELETE): GET, HEAD,"
+                        + " OPTIONS and TRACE are never protected, but held 'GET /payments'");
+    }
+
+    @Test
     void refusesToStoreCookies() {
         assertThat(startupFailure(Map.of("idempotency.web.stored-headers", "Content-Type,Set-Cookie"),
                 PaymentsApp.class))

@@ -130,7 +130,7 @@ class IdempotentEndpointIntegrationTest {
     }
 
     @Test
-    void fingerprintsTheRouteTemplateNotThePath() {
+    void refusesTheKeyOnAnotherPathOfTheSameRouteTemplate() throws Exception {
         String key = newKey();
 
         HttpResponse<byte[]> first = app.post("/orders/o-1/shipments", key, PAYMENT);
@@ -138,9 +138,12 @@ class IdempotentEndpointIntegrationTest {
         HttpResponse<byte[]> replay = app.post("/orders/o-1/shipments", key, PAYMENT);
 
         assertThat(first.statusCode()).isEqualTo(200);
-        // Same template, other path variable: the body replays, since the key names the request.
-        assertThat(otherOrder.body()).isEqualTo(first.body());
+        assertThat(WebApp.text(first)).contains("\"id\":\"ship-o-1-1\"");
+        // Same template, other order: another request, never order 1's answer.
+        assertProblem(otherOrder, 422, "Idempotency key reused");
+        assertThat(WebApp.text(otherOrder)).doesNotContain("o-1");
         assertThat(replay.body()).isEqualTo(first.body());
+        assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
         assertThat(gate.runs()).isEqualTo(1);
     }
 

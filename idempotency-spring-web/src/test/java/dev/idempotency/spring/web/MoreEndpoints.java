@@ -7,6 +7,7 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Import;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
@@ -54,6 +55,23 @@ final class MoreEndpoints {
         }
     }
 
+    /** A form, by its parameters. */
+    @RestController
+    public static class Forms {
+
+        private final Gate gate;
+
+        public Forms(Gate gate) {
+            this.gate = gate;
+        }
+
+        @Idempotent
+        @PostMapping(path = "/signups", consumes = "application/x-www-form-urlencoded")
+        public String signUp(@RequestParam String name) {
+            return "signed up " + name.length() + " run " + gate.pass();
+        }
+    }
+
     /** A key expression where the header is the key: refused at startup. */
     @RestController
     public static class KeyedEndpoint {
@@ -67,7 +85,7 @@ final class MoreEndpoints {
 
     @SpringBootConfiguration
     @EnableAutoConfiguration
-    @Import({ PaymentsApp.class, Streams.class, Unannotated.class })
+    @Import({ PaymentsApp.class, Streams.class, Unannotated.class, Forms.class })
     public static class PolicyApp {
     }
 
