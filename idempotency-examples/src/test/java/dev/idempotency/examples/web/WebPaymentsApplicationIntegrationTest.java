@@ -67,6 +67,7 @@ class WebPaymentsApplicationIntegrationTest {
             assertThat(count(base, "idempotency.calls?tag=outcome:replayed_from_cache")
                     + count(base, "idempotency.calls?tag=outcome:replayed_from_store")).isGreaterThanOrEqualTo(1);
             assertThat(count(base, "idempotency.calls?tag=outcome:payload_mismatch")).isEqualTo(1);
+            assertThat(count(base, "idempotency.calls?tag=namespace:payments&tag=outcome:invalid_key")).isEqualTo(1);
             // The first call's claim and completion went to this profile's store, and succeeded.
             assertThat(count(base, "idempotency.store.requests?tag=store:" + storeType
                     + "&tag=operation:claim&tag=result:success")).isGreaterThanOrEqualTo(1);
