@@ -1,0 +1,208 @@
+package dev.idempotency.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import dev.idempotency.Idempotency;
+import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.IdempotencyInProgressException;
+import dev.idempotency.IdempotencyPayloadMismatchException;
+import dev.idempotency.IdempotentOperation;
+import dev.idempotency.jdbc.testing.PostgresExtension;
+import dev.idempotency.jdbc.testing.PostgresServer;
+import dev.idempotency.store.IdempotencyRecord;
+import dev.idempotency.store.RecordStatus;
+import dev.idempotency.testing.Hashes;
+import dev.idempotency.testing.MutableClock;
+
+/**
+ * Hostile review of transactional completion on PostgreSQL, with real Spring transactions (TransactionTemplate on a
+ * DataSourceTransactionManager) and a real HikariCP pool.
+ */
+@ExtendWith(PostgresExtension.class)
+class TransactionalCompletionBreakIntegrationTest {
+
+    /** The store's statement timeout in these tests. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
+    private PostgresServer postgres;
+    private HikariDataSource pool;
+    private JdbcIdempotencyStore store;
+    private MutableClock clock;
+    private IdempotentOperation<String> operation;
+    private DataSourceTransactionManager transactions;
+    private final AtomicInteger runs = new AtomicInteger();
+    private String ordersTable;
+
+    @BeforeEach
+    void start(PostgresServer server) {
+        postgres = server;
+        pool = server.pool(6);
+        store = JdbcIdempotencyStore.builder().dataSource(pool).tableName(PostgresServer.newTableName())
+                .timeout(TIMEOUT).transactionalCompletion(true).build();
+        JdbcIdempotencyTable.create(store);
+        clock = MutableClock.at(Instant.parse("2026-01-01T00:00:00Z"));
+        Idempotency idempotency = Idempotency.builder().store(store)
+                .config(IdempotencyConfig.builder().clock(clock).localCacheEnabled(false).build()).build();
+        operation = idempotency.operation("orders.place", String.class).ttl(Duration.ofMinutes(1)).build();
+        transactions = new DataSourceTransactionManager(pool);
+        ordersTable = "orders_" + PostgresServer.newTableName();
+        new JdbcTemplate(pool).execute("CREATE TABLE " + ordersTable + " (id VARCHAR(64) NOT NULL)");
+    }
+
+    @AfterEach
+    void stop() {
+        pool.close();
+    }
+
+    private String place(String key, Object payload) {
+        return operation.execute(key, payload, () -> {
+            int run = runs.incrementAndGet();
+            new JdbcTemplate(pool).update("INSERT INTO " + ordersTable + " (id) VALUES (?)", key);
+            return "placed-" + run;
+        });
+    }
+
+    private TransactionTemplate template(int propagation) {
+        TransactionTemplate template = new TransactionTemplate(transactions);
+        template.setPropagationBehavior(propagation);
+        return template;
+    }
+
+    private int rows(String key) {
+        return new JdbcTemplate(pool).queryForObject("SELECT COUNT(*) FROM " + ordersTable + " WHERE id = ?",
+                Integer.class, key);
+    }
+
+    private IdempotencyRecord record(String key) {
+        return store.find("orders.place#" + Hashes.sha256(key)).orElse(null);
+    }
+
+    /**
+     * The lease of call A ran out while its body ran in transaction T1; call B took the key over and completed it in
+     * its own transaction T2, still running. A's completion UPDATE (in T1) waits on T2's row lock. The store's network
+     * timeout, set on the caller's own transactional connection, then aborts that connection, so the caller gets
+     * Spring's TransactionSystemException with a raw PSQLException cause from the rollback, instead of an
+     * IdempotencyException (the lease was lost; the transaction rolls back).
+     */
+    @Test
+    void failsTheCallerWhoseLeaseWasTakenOverWithAnIdempotencyExceptionNotABrokenTransactionConnection()
+            throws Exception {
+        IdempotentOperation<String> shortLease = Idempotency.builder().store(store)
+                .config(IdempotencyConfig.builder().clock(clock).localCacheEnabled(false).build()).build()
+                .operation("orders.place", String.class).ttl(Duration.ofMinutes(10)).lease(Duration.ofSeconds(10))
+                .build();
+        CountDownLatch aRunning = new CountDownLatch(1);
+        CountDownLatch bCompleted = new CountDownLatch(1);
+        CountDownLatch bMayCommit = new CountDownLatch(1);
+        CompletableFuture<Object> a = CompletableFuture.supplyAsync(() -> {
+            try {
+                return template(TransactionDefinition.PROPAGATION_REQUIRED).execute(status ->
+                        shortLease.execute("o-1", () -> {
+                            aRunning.countDown();
+                            await(bCompleted);
+                            return "placed-by-a";
+                        }));
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+        assertThat(aRunning.await(20, TimeUnit.SECONDS)).isTrue();
+        clock.advance(Duration.ofSeconds(20));
+        CompletableFuture<Object> b = CompletableFuture.supplyAsync(() -> template(
+                TransactionDefinition.PROPAGATION_REQUIRED).execute(status -> {
+                    String result = shortLease.execute("o-1", () -> "placed-by-b");
+                    bCompleted.countDown();
+                    await(bMayCommit);
+                    return result;
+                }));
+        assertThat(bCompleted.await(20, TimeUnit.SECONDS)).isTrue();
+        Object outcomeOfA;
+        try {
+            outcomeOfA = a.get(30, TimeUnit.SECONDS);
+        } finally {
+            bMayCommit.countDown();
+        }
+        assertThat(b.get(30, TimeUnit.SECONDS)).isEqualTo("placed-by-b");
+
+        assertThat(outcomeOfA).as("the lease was lost: a typed idempotency failure, the transaction rolled back")
+                .isInstanceOf(dev.idempotency.IdempotencyException.class);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Guard: the same key with another payload in the transaction that completed it is a mismatch, not a replay. */
+    @Test
+    void refusesAnotherPayloadOfAKeyCompletedInTheSameTransaction() {
+        AtomicReference<Object> second = new AtomicReference<>();
+        template(TransactionDefinition.PROPAGATION_REQUIRED).executeWithoutResult(status -> {
+            place("o-1", "10");
+            try {
+                second.set(place("o-1", "99"));
+            } catch (RuntimeException e) {
+                second.set(e);
+            }
+        });
+
+        assertThat(second.get()).isInstanceOf(IdempotencyPayloadMismatchException.class);
+        assertThat(runs).hasValue(1);
+        assertThat(rows("o-1")).isEqualTo(1);
+    }
+
+    /** Guard: a NESTED savepoint that committed, then an outer rollback: the completion goes with the outer. */
+    @Test
+    void runsARetryWhenTheOuterTransactionRolledBackAfterTheNestedOneOfTheCompletionCommitted() {
+        template(TransactionDefinition.PROPAGATION_REQUIRED).executeWithoutResult(outer -> {
+            template(TransactionDefinition.PROPAGATION_NESTED).executeWithoutResult(nested -> place("o-1", "10"));
+            outer.setRollbackOnly();
+        });
+
+        assertThat(rows("o-1")).isZero();
+        assertThat(record("o-1")).as("released after the rollback").isNull();
+        assertThat(place("o-1", "10")).isEqualTo("placed-2");
+    }
+
+    /** Guard: REQUIRES_NEW inside an outer transaction that rolls back: the inner commit stands, and replays. */
+    @Test
+    void replaysTheCompletionOfARequiresNewTransactionWhoseOuterOneRolledBack() {
+        template(TransactionDefinition.PROPAGATION_REQUIRED).executeWithoutResult(outer -> {
+            template(TransactionDefinition.PROPAGATION_REQUIRES_NEW).executeWithoutResult(inner -> place("o-1", "10"));
+            outer.setRollbackOnly();
+        });
+
+        assertThat(rows("o-1")).isEqualTo(1);
+        assertThat(place("o-1", "10")).isEqualTo("placed-1");
+        assertThat(runs).hasValue(1);
+    }
+
+    DataSource pool() {
+        return pool;
+    }
+}
