@@ -158,6 +158,29 @@ class TransactionalCompletionBreakIntegrationTest {
         }
     }
 
+    /**
+     * The record a transaction completed expires (TTL) before the same transaction calls the key again: the claim of
+     * that call must not wait on the row lock of its own transaction. SEMANTICS: after expiresAt a call runs again.
+     */
+    @Test
+    void runsTheBodyAgainWithoutWaitingOnItselfWhenTheCompletionOfItsOwnTransactionExpired() {
+        AtomicReference<Object> second = new AtomicReference<>();
+        long start = System.nanoTime();
+        template(TransactionDefinition.PROPAGATION_REQUIRED).executeWithoutResult(status -> {
+            place("o-1", "10");
+            clock.advance(Duration.ofMinutes(2));
+            try {
+                second.set(place("o-1", "10"));
+            } catch (RuntimeException e) {
+                second.set(e);
+            }
+        });
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(second.get()).as("the expired record counts no more: the call runs again").isEqualTo("placed-2");
+        assertThat(took).as("never waits on its own transaction's row lock").isLessThan(TIMEOUT);
+    }
+
     /** Guard: the same key with another payload in the transaction that completed it is a mismatch, not a replay. */
     @Test
     void refusesAnotherPayloadOfAKeyCompletedInTheSameTransaction() {
