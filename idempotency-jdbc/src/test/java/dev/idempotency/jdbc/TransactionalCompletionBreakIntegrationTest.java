@@ -181,6 +181,34 @@ class TransactionalCompletionBreakIntegrationTest {
         assertThat(took).as("never waits on its own transaction's row lock").isLessThan(TIMEOUT);
     }
 
+    /**
+     * A REQUIRES_NEW transaction inside the transaction that completed the key (not committed yet) calls the key
+     * again: the outer transaction is suspended, and holds the row lock; the duplicate must get
+     * IdempotencyInProgressException at once (the completion is not durable), not wait on the suspended
+     * transaction, which can never go on until it returns.
+     */
+    @Test
+    void givesADuplicateInARequiresNewTransactionInsideTheCompletingOneInProgressWithoutWaitingForIt() {
+        AtomicReference<Object> inner = new AtomicReference<>();
+        AtomicReference<Duration> took = new AtomicReference<>();
+        template(TransactionDefinition.PROPAGATION_REQUIRED).executeWithoutResult(outer -> {
+            place("o-1", "10");
+            long start = System.nanoTime();
+            try {
+                inner.set(template(TransactionDefinition.PROPAGATION_REQUIRES_NEW)
+                        .execute(status -> place("o-1", "10")));
+            } catch (RuntimeException e) {
+                inner.set(e);
+            }
+            took.set(Duration.ofNanos(System.nanoTime() - start));
+        });
+
+        assertThat(inner.get()).as("the outer completion is not committed: in progress (409)")
+                .isInstanceOf(IdempotencyInProgressException.class);
+        assertThat(took.get()).as("without waiting on the suspended transaction's row lock").isLessThan(TIMEOUT);
+        assertThat(runs).hasValue(1);
+    }
+
     /** Guard: the same key with another payload in the transaction that completed it is a mismatch, not a replay. */
     @Test
     void refusesAnotherPayloadOfAKeyCompletedInTheSameTransaction() {
