@@ -209,6 +209,47 @@ class TransactionalCompletionBreakIntegrationTest {
         assertThat(runs).hasValue(1);
     }
 
+    /**
+     * A transaction completed the key and keeps working before it commits; a concurrent duplicate (another thread)
+     * sees the committed claim (IN_PROGRESS, live lease), which the store's doc promises ("so concurrent duplicates
+     * see it"), and must get IdempotencyInProgressException (409) at once, not sit on the row lock for the whole
+     * timeout and fail as if the database were unreachable.
+     */
+    @Test
+    void givesAConcurrentDuplicateInProgressAtOnceWhileTheCompletingTransactionIsStillRunning() throws Exception {
+        CountDownLatch completed = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> template(
+                TransactionDefinition.PROPAGATION_REQUIRED).execute(status -> {
+                    String result = place("o-1", "10");
+                    completed.countDown();
+                    try {
+                        // The rest of the transaction's work, after the idempotent call.
+                        finish.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return result;
+                }));
+        assertThat(completed.await(20, TimeUnit.SECONDS)).isTrue();
+
+        long start = System.nanoTime();
+        Object duplicate;
+        try {
+            duplicate = place("o-1", "10");
+        } catch (RuntimeException e) {
+            duplicate = e;
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        finish.countDown();
+        assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo("placed-1");
+
+        assertThat(duplicate).as("the committed state is IN_PROGRESS with a live lease: 409")
+                .isInstanceOf(IdempotencyInProgressException.class);
+        assertThat(took).isLessThan(TIMEOUT);
+        assertThat(runs).hasValue(1);
+    }
+
     /** Guard: the same key with another payload in the transaction that completed it is a mismatch, not a replay. */
     @Test
     void refusesAnotherPayloadOfAKeyCompletedInTheSameTransaction() {
