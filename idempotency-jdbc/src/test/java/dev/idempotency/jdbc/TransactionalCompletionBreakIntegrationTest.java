@@ -250,6 +250,35 @@ class TransactionalCompletionBreakIntegrationTest {
         assertThat(runs).hasValue(1);
     }
 
+    /**
+     * A NESTED savepoint rolled back the body's rows and the completion with them; the outer transaction goes on and
+     * retries the same request: nothing of the first call is left, so the retry must run (not be refused as in
+     * progress by a claim whose work is gone).
+     */
+    @Test
+    void runsARetryInTheSameTransactionAfterTheSavepointOfTheCompletionRolledBack() {
+        AtomicReference<Object> retry = new AtomicReference<>();
+        template(TransactionDefinition.PROPAGATION_REQUIRED).executeWithoutResult(outer -> {
+            try {
+                template(TransactionDefinition.PROPAGATION_NESTED).executeWithoutResult(nested -> {
+                    place("o-1", "10");
+                    throw new IllegalStateException("the stock reservation failed");
+                });
+            } catch (IllegalStateException expected) {
+                // The savepoint rolled back.
+            }
+            try {
+                retry.set(place("o-1", "10"));
+            } catch (RuntimeException e) {
+                retry.set(e);
+            }
+        });
+
+        assertThat(retry.get()).as("the first call's work is gone: the retry runs").isEqualTo("placed-2");
+        assertThat(rows("o-1")).isEqualTo(1);
+        assertThat(record("o-1")).extracting(IdempotencyRecord::status).isEqualTo(RecordStatus.COMPLETED);
+    }
+
     /** Guard: the same key with another payload in the transaction that completed it is a mismatch, not a replay. */
     @Test
     void refusesAnotherPayloadOfAKeyCompletedInTheSameTransaction() {
