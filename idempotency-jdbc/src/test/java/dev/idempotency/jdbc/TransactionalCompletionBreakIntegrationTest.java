@@ -100,11 +100,11 @@ class TransactionalCompletionBreakIntegrationTest {
     }
 
     /**
-     * The lease of call A ran out while its body ran in transaction T1; call B took the key over and completed it in
-     * its own transaction T2, still running. A's completion UPDATE (in T1) waits on T2's row lock. The store's network
-     * timeout, set on the caller's own transactional connection, then aborts that connection, so the caller gets
-     * Spring's TransactionSystemException with a raw PSQLException cause from the rollback, instead of an
-     * IdempotencyException (the lease was lost; the transaction rolls back).
+     * Guard: the lease of call A ran out while its body ran in transaction T1; call B took the key over and completed
+     * it in its own transaction T2, still running. A's completion (in T1) must not wait on T2's row lock (which would
+     * let the store's network timeout abort the caller's own transactional connection, and the rollback fail with a
+     * raw TransactionSystemException): PostgreSQL checks the claim token on the committed version first, so A's
+     * completion is refused at once, and A's caller gets an IdempotencyException.
      */
     @Test
     void failsTheCallerWhoseLeaseWasTakenOverWithAnIdempotencyExceptionNotABrokenTransactionConnection()
