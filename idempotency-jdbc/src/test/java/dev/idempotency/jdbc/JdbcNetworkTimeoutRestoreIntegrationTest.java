@@ -70,6 +70,44 @@ class JdbcNetworkTimeoutRestoreIntegrationTest {
         }
     }
 
+    /**
+     * A database the store does not speak (here: a connection whose metadata says MySQL) is refused at the first
+     * use, after the store set its network timeout on the connection: the connection goes back to the DataSource
+     * (a pool that does not reset network timeouts, or one physical connection) still carrying the store's timeout,
+     * so the application's own long statements on it fail after the store's 5 seconds.
+     */
+    @Test
+    void restoresTheNetworkTimeoutWhenTheDatabaseIsRefusedAtFirstUse(PostgresServer postgres) throws Exception {
+        try (Connection physical = DriverManager.getConnection(postgres.jdbcUrl(), "postgres", "")) {
+            physical.setNetworkTimeout(Runnable::run, APPLICATION_TIMEOUT);
+            java.sql.DatabaseMetaData realMetaData = physical.getMetaData();
+            java.sql.DatabaseMetaData mysqlMetaData = (java.sql.DatabaseMetaData) java.lang.reflect.Proxy
+                    .newProxyInstance(getClass().getClassLoader(), new Class<?>[] {java.sql.DatabaseMetaData.class},
+                            (proxy, method, args) -> method.getName().equals("getDatabaseProductName") ? "MySQL"
+                                    : invoke(method, realMetaData, args));
+            Connection connection = (Connection) java.lang.reflect.Proxy.newProxyInstance(
+                    getClass().getClassLoader(), new Class<?>[] {Connection.class},
+                    (proxy, method, args) -> method.getName().equals("getMetaData") ? mysqlMetaData
+                            : invoke(method, physical, args));
+            JdbcIdempotencyStore store = JdbcIdempotencyStore.builder()
+                    .dataSource(new SingleConnectionDataSource(connection, true))
+                    .tableName(PostgresServer.newTableName()).timeout(Duration.ofSeconds(3)).build();
+
+            assertThatThrownBy(() -> store.find("orders.place#x")).isInstanceOf(IdempotencyStoreException.class)
+                    .hasMessageContaining("MySQL");
+            assertThat(physical.getNetworkTimeout()).as("the application's network timeout is back")
+                    .isEqualTo(APPLICATION_TIMEOUT);
+        }
+    }
+
+    private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
     @Test
     void restoresTheNetworkTimeoutOfTheCallersTransactionalConnectionWhenTheCompletionFailsInIt(
             PostgresServer postgres) {
