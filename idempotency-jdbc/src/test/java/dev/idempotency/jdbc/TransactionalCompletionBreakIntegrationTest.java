@@ -279,6 +279,39 @@ class TransactionalCompletionBreakIntegrationTest {
         assertThat(record("o-1")).extracting(IdempotencyRecord::status).isEqualTo(RecordStatus.COMPLETED);
     }
 
+    /**
+     * A transaction manager that runs without transaction synchronization (SYNCHRONIZATION_NEVER, a documented
+     * setting): the transaction on the store's DataSource is there (its connection is bound), but the store does not
+     * see it, completes on a connection of its own and commits the record at once. When the transaction rolls back,
+     * a duplicate must not replay work that rolled back: the store should join the transaction or refuse the call
+     * (as for a transaction on another resource).
+     */
+    @Test
+    void neverReplaysTheWorkOfATransactionWithoutSynchronizationThatRolledBack() {
+        DataSourceTransactionManager unsynchronized = new DataSourceTransactionManager(pool);
+        unsynchronized.setTransactionSynchronization(
+                org.springframework.transaction.support.AbstractPlatformTransactionManager.SYNCHRONIZATION_NEVER);
+        AtomicReference<Object> first = new AtomicReference<>();
+        new TransactionTemplate(unsynchronized).executeWithoutResult(status -> {
+            try {
+                first.set(place("o-1", "10"));
+            } catch (RuntimeException e) {
+                first.set(e);
+            }
+            status.setRollbackOnly();
+        });
+        assertThat(rows("o-1")).as("the transaction rolled the body's row back").isZero();
+
+        Object retry;
+        try {
+            retry = place("o-1", "10");
+        } catch (RuntimeException e) {
+            retry = e;
+        }
+        assertThat(retry).as("first call: %s; the duplicate must not replay work that rolled back", first.get())
+                .isNotEqualTo("placed-1");
+    }
+
     /** Guard: the same key with another payload in the transaction that completed it is a mismatch, not a replay. */
     @Test
     void refusesAnotherPayloadOfAKeyCompletedInTheSameTransaction() {
