@@ -312,6 +312,34 @@ class TransactionalCompletionBreakIntegrationTest {
                 .isNotEqualTo("placed-1");
     }
 
+    /**
+     * A REPEATABLE READ (or SERIALIZABLE) transaction that read something before the idempotent call took its
+     * snapshot before the claim committed on the store's own connection: the completion UPDATE in that transaction
+     * cannot see the claim, writes nothing, and the commit is refused as if the lease had been taken over. The body
+     * ran, its work rolls back, and every retry of the same pattern fails the same way: an equal request is refused
+     * for ever.
+     */
+    @Test
+    void completesInARepeatableReadTransactionThatReadBeforeTheCall() {
+        TransactionTemplate repeatableRead = template(TransactionDefinition.PROPAGATION_REQUIRED);
+        repeatableRead.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
+        Object outcome;
+        try {
+            outcome = repeatableRead.execute(status -> {
+                // The facade's read: it takes the transaction's snapshot.
+                rows("o-1");
+                return place("o-1", "10");
+            });
+        } catch (RuntimeException e) {
+            outcome = e;
+        }
+
+        assertThat(outcome).isEqualTo("placed-1");
+        assertThat(rows("o-1")).isEqualTo(1);
+        assertThat(record("o-1")).extracting(IdempotencyRecord::status).isEqualTo(RecordStatus.COMPLETED);
+        assertThat(place("o-1", "10")).isEqualTo("placed-1");
+    }
+
     /** Guard: the same key with another payload in the transaction that completed it is a mismatch, not a replay. */
     @Test
     void refusesAnotherPayloadOfAKeyCompletedInTheSameTransaction() {
