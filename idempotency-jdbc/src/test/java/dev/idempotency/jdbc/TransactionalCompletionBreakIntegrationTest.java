@@ -340,6 +340,53 @@ class TransactionalCompletionBreakIntegrationTest {
         assertThat(place("o-1", "10")).isEqualTo("placed-1");
     }
 
+    /**
+     * Guard: another synchronization, ordered before the store's, fails in beforeCommit: the transaction rolls back,
+     * the claim is released, and a retry runs the body again rather than replaying.
+     */
+    @Test
+    void runsARetryWhenAnotherSynchronizationFailsTheCommitBeforeTheStoresOwn() {
+        assertThatThrownBy(() -> template(TransactionDefinition.PROPAGATION_REQUIRED).executeWithoutResult(status -> {
+            org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
+                    new org.springframework.transaction.support.TransactionSynchronization() {
+                        @Override
+                        public int getOrder() {
+                            return 0;
+                        }
+
+                        @Override
+                        public void beforeCommit(boolean readOnly) {
+                            throw new IllegalStateException("the outbox refused the commit");
+                        }
+                    });
+            place("o-1", "10");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("the outbox refused the commit");
+
+        assertThat(rows("o-1")).isZero();
+        assertThat(record("o-1")).as("released after the rollback").isNull();
+        assertThat(place("o-1", "10")).isEqualTo("placed-2");
+    }
+
+    /**
+     * Guard: the database refuses the commit itself (a deferred constraint): Spring reports it as its own
+     * TransactionSystemException (not the store's), the claim is released (STATUS_UNKNOWN), and a retry runs.
+     */
+    @Test
+    void runsARetryWhenTheDatabaseRefusesTheCommitOfTheCompletingTransaction() {
+        String unique = "u_" + PostgresServer.newTableName();
+        new JdbcTemplate(pool).execute("CREATE TABLE " + unique + " (id VARCHAR(64) NOT NULL,"
+                + " CONSTRAINT " + unique + "_id UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)");
+        AtomicInteger bodyRuns = new AtomicInteger();
+        assertThatThrownBy(() -> template(TransactionDefinition.PROPAGATION_REQUIRED).executeWithoutResult(status ->
+                operation.execute("o-1", () -> {
+                    new JdbcTemplate(pool).update("INSERT INTO " + unique + " (id) VALUES ('dup'), ('dup')");
+                    return "placed-" + bodyRuns.incrementAndGet();
+                }))).isInstanceOf(org.springframework.transaction.TransactionSystemException.class);
+
+        assertThat(record("o-1")).as("the commit failed: the claim was released").isNull();
+        assertThat(operation.execute("o-1", () -> "placed-" + bodyRuns.incrementAndGet())).isEqualTo("placed-2");
+    }
+
     /** Guard: the same key with another payload in the transaction that completed it is a mismatch, not a replay. */
     @Test
     void refusesAnotherPayloadOfAKeyCompletedInTheSameTransaction() {
