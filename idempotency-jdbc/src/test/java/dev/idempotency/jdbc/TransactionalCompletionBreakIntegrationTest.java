@@ -387,6 +387,27 @@ class TransactionalCompletionBreakIntegrationTest {
         assertThat(operation.execute("o-1", () -> "placed-" + bodyRuns.incrementAndGet())).isEqualTo("placed-2");
     }
 
+    /**
+     * Guard: in one transaction the first call's body throws (its claim is released) and the caller goes on and calls
+     * the key again: the second call runs and commits with the transaction, and replays after.
+     */
+    @Test
+    void runsTheSecondCallOfAKeyInTheTransactionWhereTheFirstCallThrew() {
+        AtomicReference<String> second = new AtomicReference<>();
+        template(TransactionDefinition.PROPAGATION_REQUIRED).executeWithoutResult(status -> {
+            assertThatThrownBy(() -> operation.execute("o-1", "10", () -> {
+                runs.incrementAndGet();
+                throw new IllegalStateException("declined");
+            })).isInstanceOf(IllegalStateException.class);
+            second.set(place("o-1", "10"));
+        });
+
+        assertThat(second.get()).isEqualTo("placed-2");
+        assertThat(rows("o-1")).isEqualTo(1);
+        assertThat(place("o-1", "10")).isEqualTo("placed-2");
+        assertThat(runs).hasValue(2);
+    }
+
     /** Guard: the same key with another payload in the transaction that completed it is a mismatch, not a replay. */
     @Test
     void refusesAnotherPayloadOfAKeyCompletedInTheSameTransaction() {
