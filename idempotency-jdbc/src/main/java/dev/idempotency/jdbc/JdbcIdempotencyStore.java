@@ -433,9 +433,11 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     private <T> T onOwnConnection(String action, Work<T> work) {
         try (Connection connection = dataSource.getConnection()) {
             int previousNetworkTimeout = networkTimeout(connection);
-            Dialected sql = dialected(connection);
-            boolean manualCommit = !connection.getAutoCommit();
+            boolean manualCommit = false;
             try {
+                // Inside the try: a database refused at first use still gets its network timeout back.
+                Dialected sql = dialected(connection);
+                manualCommit = !connection.getAutoCommit();
                 T result = work.run(connection, sql);
                 if (manualCommit) {
                     connection.commit();
