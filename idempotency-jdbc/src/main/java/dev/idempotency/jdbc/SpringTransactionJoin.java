@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc;
 
 import java.sql.Connection;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import dev.idempotency.IdempotencyStoreException;
+import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.IdempotencyRecord;
 
 /**
@@ -36,9 +38,10 @@ import dev.idempotency.store.IdempotencyRecord;
  *
  * <p>A savepoint ({@code PROPAGATION_NESTED}) that was made before the completion and rolls back takes the
  * completion back with the body's rows: the synchronization hears of it ({@code savepointRollback}), runs nothing
- * that waited for the record, lets the outer transaction commit, and releases the claim after it. A duplicate within
- * the transaction that completed its key is answered from that completion ({@link #completedInTransaction}): its claim
- * would otherwise wait for the row lock of the caller's own transaction.
+ * that waited for the record, lets the outer transaction commit, and releases the claim after it. A duplicate within the transaction
+ * that completed its key is answered from that completion ({@link #completedInTransaction}); once that completion
+ * expired, the duplicate claims on the transaction's connection ({@link #claimInTransaction}), which holds the row
+ * lock a claim on another connection would wait for.
  */
 final class SpringTransactionJoin implements TransactionJoin {
 
@@ -112,16 +115,65 @@ final class SpringTransactionJoin implements TransactionJoin {
 
     @Override
     public @Nullable IdempotencyRecord completedInTransaction(String id) {
+        Completion latest = latestCompletion(id);
+        return latest != null ? latest.record : null;
+    }
+
+    /** The last completion of {@code id} that the current transaction wrote and still holds. */
+    private @Nullable Completion latestCompletion(String id) {
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
             return null;
         }
+        Completion latest = null;
         for (TransactionSynchronization synchronization : TransactionSynchronizationManager.getSynchronizations()) {
             if (synchronization instanceof Completion completion && completion.owner() == this
-                    && completion.id.equals(id) && completion.written && !completion.undone) {
-                return completion.record;
+                    && completion.id.equals(id) && completion.written && !completion.undone
+                    && completion.record != null) {
+                latest = completion;
             }
         }
-        return null;
+        return latest;
+    }
+
+    @Override
+    public @Nullable ClaimResult claimInTransaction(IdempotencyRecord record, Instant now) {
+        Completion holding = latestCompletion(record.id());
+        if (holding == null) {
+            return null;
+        }
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        try {
+            ClaimResult result = store.claimOn(connection, record, now);
+            if (result.isClaimed()) {
+                Completion claim = new Completion(record.id(), record.claimToken());
+                claim.claimedInTransaction = true;
+                TransactionSynchronizationManager.registerSynchronization(claim);
+            }
+            return result;
+        } finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
+    }
+
+    @Override
+    public @Nullable Boolean release(String id, String claimToken) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            return null;
+        }
+        Completion claim = completionOf(id, claimToken);
+        if (claim == null || !claim.claimedInTransaction) {
+            return null;
+        }
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        try {
+            boolean released = store.releaseOn(connection, id, claimToken);
+            claim.released = true;
+            claim.written = false;
+            claim.record = null;
+            return released;
+        } finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
     }
 
     @Override
@@ -148,13 +200,17 @@ final class SpringTransactionJoin implements TransactionJoin {
 
     /** This store's completion of {@code finished} in the current transaction, if it registered one. */
     private @Nullable Completion completionOf(IdempotencyRecord finished) {
+        return completionOf(finished.id(), finished.claimToken());
+    }
+
+    private @Nullable Completion completionOf(String id, String claimToken) {
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
             return null;
         }
         List<TransactionSynchronization> synchronizations = TransactionSynchronizationManager.getSynchronizations();
         for (TransactionSynchronization synchronization : synchronizations) {
             if (synchronization instanceof Completion completion && completion.owner() == this
-                    && completion.id.equals(finished.id()) && completion.claimToken.equals(finished.claimToken())) {
+                    && completion.id.equals(id) && completion.claimToken.equals(claimToken)) {
                 return completion;
             }
         }
@@ -172,6 +228,10 @@ final class SpringTransactionJoin implements TransactionJoin {
         volatile boolean written;
         /** The completion was written, then a savepoint made before it rolled back, and took it back. */
         volatile boolean undone;
+        /** The claim was made on the transaction's connection ({@link #claimInTransaction}). */
+        volatile boolean claimedInTransaction;
+        /** The claim was released already: nothing is left to release, nor to refuse the commit for. */
+        volatile boolean released;
         volatile @Nullable IdempotencyRecord record;
 
         Completion(String id, String claimToken) {
@@ -203,7 +263,7 @@ final class SpringTransactionJoin implements TransactionJoin {
 
         @Override
         public void beforeCommit(boolean readOnly) {
-            if (undone) {
+            if (undone || released) {
                 // The body's work went with its savepoint, and so did the record: committing the rest is right.
                 return;
             }
@@ -217,7 +277,7 @@ final class SpringTransactionJoin implements TransactionJoin {
 
         @Override
         public void afterCommit() {
-            if (undone) {
+            if (undone || released) {
                 return;
             }
             for (Runnable action : whenCommitted) {
@@ -235,10 +295,13 @@ final class SpringTransactionJoin implements TransactionJoin {
                 return;
             }
             whenCommitted.clear();
+            if (released) {
+                return;
+            }
             try {
                 // The rollback (of the transaction, or of the savepoint the completion was written in) undid the
                 // completion: the claim stands again. Release it, so a retry runs at once.
-                store.release(id, claimToken);
+                store.releaseOwn(id, claimToken);
             } catch (RuntimeException e) {
                 log.warn("The transaction that completed idempotency record {} rolled back, and the claim could not be"
                         + " released: a retry runs once its lease ends", id, e);

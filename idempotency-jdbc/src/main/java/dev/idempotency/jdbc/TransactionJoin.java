@@ -1,7 +1,10 @@
 package dev.idempotency.jdbc;
 
+import java.time.Instant;
+
 import org.jspecify.annotations.Nullable;
 
+import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.IdempotencyRecord;
 
 /**
@@ -30,6 +33,22 @@ interface TransactionJoin {
      * lock, so the store answers it with this record instead.
      */
     @Nullable IdempotencyRecord completedInTransaction(String id);
+
+    /**
+     * Claims {@code record} on the connection of the caller's transaction, when that transaction holds the row lock of
+     * the key (it completed the key, and that completion expired): a claim on another connection would wait on the
+     * caller's own transaction.
+     *
+     * @return the claim's outcome, or {@code null} when the transaction holds no row lock of the key
+     */
+    @Nullable ClaimResult claimInTransaction(IdempotencyRecord record, Instant now);
+
+    /**
+     * Releases a claim that {@link #claimInTransaction} made, on the transaction's connection.
+     *
+     * @return whether it was released, or {@code null} when the claim was not made in the current transaction
+     */
+    @Nullable Boolean release(String id, String claimToken);
 
     /** Defers {@code action} until the transaction that completed {@code finished} commits; false when none did. */
     boolean whenDurable(IdempotencyRecord finished, Runnable action);
