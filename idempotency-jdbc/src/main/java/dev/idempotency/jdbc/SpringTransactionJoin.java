@@ -38,7 +38,8 @@ import dev.idempotency.store.IdempotencyRecord;
  *
  * <p>A savepoint ({@code PROPAGATION_NESTED}) that was made before the completion and rolls back takes the
  * completion back with the body's rows: the synchronization hears of it ({@code savepointRollback}), runs nothing
- * that waited for the record, lets the outer transaction commit, and releases the claim after it. A duplicate within the transaction
+ * that waited for the record, and releases the claim at once on a connection of its own (the rollback to the
+ * savepoint released the row lock), so that a retry in the same transaction runs. A duplicate within the transaction
  * that completed its key is answered from that completion ({@link #completedInTransaction}); once that completion
  * expired, the duplicate claims on the transaction's connection ({@link #claimInTransaction}), which holds the row
  * lock a claim on another connection would wait for.
@@ -252,11 +253,23 @@ final class SpringTransactionJoin implements TransactionJoin {
         public void savepointRollback(Object savepoint) {
             if (written && !savepointsAfter.contains(savepoint)) {
                 // The completion was written inside this savepoint (a NESTED transaction): it is gone with the body's
-                // rows, and the claim stands again. Nothing may replay it; the claim is released at the end.
+                // rows, and the claim stands again. Nothing may replay it.
                 undone = true;
                 written = false;
                 record = null;
                 whenCommitted.clear();
+                if (!claimedInTransaction) {
+                    // The rollback to the savepoint released the row lock: release the claim now, so that a retry in
+                    // the same transaction runs (rather than being refused as in progress until the transaction
+                    // ends). If it fails, the release after the transaction tries again.
+                    try {
+                        store.releaseOwn(id, claimToken);
+                        released = true;
+                    } catch (RuntimeException e) {
+                        log.warn("The savepoint of idempotency record {} rolled back, and the claim could not be"
+                                + " released yet: it is released when the transaction ends", id, e);
+                    }
+                }
             }
             savepointsAfter.remove(savepoint);
         }
