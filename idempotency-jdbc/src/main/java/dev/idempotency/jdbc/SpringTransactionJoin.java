@@ -26,8 +26,7 @@ import dev.idempotency.store.IdempotencyRecord;
 /**
  * Transactional completion through Spring: the transaction that a {@code DataSourceTransactionManager} (or a
  * {@code JpaTransactionManager} on the same DataSource) bound to the store's DataSource. The completion runs on the
- * transaction's connection (in a read-only transaction, which has no writes to commit with it, on a connection of the
- * store's own), and a synchronization then
+ * transaction's connection, and a synchronization then
  *
  * <ul>
  *   <li>before commit, refuses to commit when the completion was not written (the lease was taken over, or the
@@ -35,6 +34,12 @@ import dev.idempotency.store.IdempotencyRecord;
  *   <li>after commit, runs what waited for the record to be durable (the engine's local cache);</li>
  *   <li>after a rollback, releases the claim on a connection of its own, so that a retry runs at once.</li>
  * </ul>
+ *
+ * <p>A transaction whose connection could not write the completion is <em>deferred</em>: a read-only one (which
+ * PostgreSQL refuses the {@code UPDATE}, and whose writes H2 or {@code readOnlyMode=ignore} still roll back with it),
+ * and a {@code REPEATABLE READ} or {@code SERIALIZABLE} one (whose snapshot, taken before the claim committed, lacks
+ * the claim). Its completion is written on a connection of the store's own after the transaction commits, and
+ * released after a rollback; nothing replays it before it is written.
  *
  * <p>A savepoint ({@code PROPAGATION_NESTED}) that was made before the completion and rolls back takes the
  * completion back with the body's rows: the synchronization hears of it ({@code savepointRollback}), runs nothing
@@ -90,19 +95,20 @@ final class SpringTransactionJoin implements TransactionJoin {
         if (!isOnTheStoresDataSource()) {
             throw elsewhere();
         }
-        if (TransactionSynchronizationManager.isCurrentTransactionReadOnly()) {
-            // A read-only transaction refuses the UPDATE, and has no writes to commit with the record: complete on a
-            // connection of the store's own.
-            return null;
-        }
         Completion completion = completionOf(finished);
         if (completion == null) {
-            completion = new Completion(finished.id(), finished.claimToken());
+            completion = new Completion(finished.id(), finished.claimToken(), isDeferred());
             TransactionSynchronizationManager.registerSynchronization(completion);
         }
         completion.written = false;
         completion.undone = false;
         completion.savepointsAfter.clear();
+        if (completion.deferred) {
+            // Written after the commit, on a connection of the store's own; released after a rollback.
+            completion.record = finished;
+            completion.written = true;
+            return true;
+        }
         Connection connection = DataSourceUtils.getConnection(dataSource);
         try {
             boolean done = store.completeOn(connection, finished);
@@ -112,6 +118,20 @@ final class SpringTransactionJoin implements TransactionJoin {
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
         }
+    }
+
+    /**
+     * Whether the current transaction's completion waits for its commit: a read-only transaction (nothing of it may
+     * commit at once, and it may refuse the write), or one whose isolation keeps a snapshot that may lack the claim.
+     * Spring's own record of the transaction answers, without a round trip to the database.
+     */
+    private static boolean isDeferred() {
+        if (TransactionSynchronizationManager.isCurrentTransactionReadOnly()) {
+            return true;
+        }
+        Integer isolation = TransactionSynchronizationManager.getCurrentTransactionIsolationLevel();
+        return isolation != null && (isolation == Connection.TRANSACTION_REPEATABLE_READ
+                || isolation == Connection.TRANSACTION_SERIALIZABLE);
     }
 
     @Override
@@ -139,14 +159,15 @@ final class SpringTransactionJoin implements TransactionJoin {
     @Override
     public @Nullable ClaimResult claimInTransaction(IdempotencyRecord record, Instant now) {
         Completion holding = latestCompletion(record.id());
-        if (holding == null) {
+        if (holding == null || holding.deferred) {
+            // A deferred completion wrote nothing yet: no row lock of the transaction's stands in the way.
             return null;
         }
         Connection connection = DataSourceUtils.getConnection(dataSource);
         try {
             ClaimResult result = store.claimOn(connection, record, now);
             if (result.isClaimed()) {
-                Completion claim = new Completion(record.id(), record.claimToken());
+                Completion claim = new Completion(record.id(), record.claimToken(), false);
                 claim.claimedInTransaction = true;
                 TransactionSynchronizationManager.registerSynchronization(claim);
             }
@@ -223,6 +244,8 @@ final class SpringTransactionJoin implements TransactionJoin {
 
         final String id;
         final String claimToken;
+        /** Written on a connection of the store's own after the commit (read-only, repeatable-read transactions). */
+        final boolean deferred;
         final List<Runnable> whenCommitted = new CopyOnWriteArrayList<>();
         /** The savepoints made after the completion was written: rolling back to one of them keeps it. */
         final Set<Object> savepointsAfter = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -235,9 +258,10 @@ final class SpringTransactionJoin implements TransactionJoin {
         volatile boolean released;
         volatile @Nullable IdempotencyRecord record;
 
-        Completion(String id, String claimToken) {
+        Completion(String id, String claimToken, boolean deferred) {
             this.id = id;
             this.claimToken = claimToken;
+            this.deferred = deferred;
         }
 
         SpringTransactionJoin owner() {
@@ -292,6 +316,24 @@ final class SpringTransactionJoin implements TransactionJoin {
         public void afterCommit() {
             if (undone || released) {
                 return;
+            }
+            IdempotencyRecord finished = record;
+            if (deferred && finished != null) {
+                try {
+                    if (!store.completeOwn(finished)) {
+                        log.warn("The transaction of idempotency record {} committed, and its completion (deferred to"
+                                + " after the commit: a read-only or repeatable-read transaction) found the claim"
+                                + " taken over after its lease ran out: nothing is kept", id);
+                        whenCommitted.clear();
+                        return;
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("The transaction of idempotency record {} committed, and its completion (deferred to"
+                            + " after the commit: a read-only or repeatable-read transaction) could not be written: a"
+                            + " retry runs once its lease ends", id, e);
+                    whenCommitted.clear();
+                    return;
+                }
             }
             for (Runnable action : whenCommitted) {
                 try {

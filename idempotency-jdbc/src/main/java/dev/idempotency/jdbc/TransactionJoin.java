@@ -21,7 +21,9 @@ interface TransactionJoin {
     void checkClaim();
 
     /**
-     * Completes {@code finished} on the connection of the caller's transaction on the store's DataSource.
+     * Completes {@code finished} on the connection of the caller's transaction on the store's DataSource, or, in a
+     * transaction that could not write it there (read-only, or {@code REPEATABLE READ}/{@code SERIALIZABLE}, whose
+     * snapshot may lack the claim), on a connection of the store's own after that transaction commits.
      *
      * @return whether it was completed, or {@code null} when no transaction runs, so the store completes on its own
      */
