@@ -48,6 +48,9 @@ import dev.idempotency.store.IdempotencyRecord;
  * that completed its key is answered from that completion ({@link #completedInTransaction}); once that completion
  * expired, the duplicate claims on the transaction's connection ({@link #claimInTransaction}), which holds the row
  * lock a claim on another connection would wait for.
+ *
+ * <p>A transaction on the store's DataSource without synchronization (a transaction manager set to
+ * {@code SYNCHRONIZATION_NEVER}) cannot be joined, and is refused before the body runs.
  */
 final class SpringTransactionJoin implements TransactionJoin {
 
@@ -81,6 +84,14 @@ final class SpringTransactionJoin implements TransactionJoin {
 
     @Override
     public void checkClaim() {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            if (TransactionSynchronizationManager.getResource(dataSource) instanceof ConnectionHolder) {
+                // A transaction manager bound the connection of a transaction, without synchronization: the record
+                // would commit at once and apart from the transaction's work, which may roll back.
+                throw unsynchronized();
+            }
+            return;
+        }
         if (TransactionSynchronizationManager.isActualTransactionActive() && !isOnTheStoresDataSource()) {
             throw elsewhere();
         }
@@ -90,6 +101,10 @@ final class SpringTransactionJoin implements TransactionJoin {
     public @Nullable Boolean complete(IdempotencyRecord finished) {
         if (!TransactionSynchronizationManager.isActualTransactionActive()
                 || !TransactionSynchronizationManager.isSynchronizationActive()) {
+            if (TransactionSynchronizationManager.getResource(dataSource) instanceof ConnectionHolder
+                    && !TransactionSynchronizationManager.isSynchronizationActive()) {
+                throw unsynchronized();
+            }
             return null;
         }
         if (!isOnTheStoresDataSource()) {
@@ -217,6 +232,15 @@ final class SpringTransactionJoin implements TransactionJoin {
                 + store + ", so its record could not complete in that transaction (transactional completion). Run"
                 + " the method in a transaction of a transaction manager on the store's DataSource"
                 + " (DataSourceTransactionManager, or JpaTransactionManager with that DataSource), or turn"
+                + " transactional completion off for this store.", null);
+    }
+
+    private IdempotencyStoreException unsynchronized() {
+        return new IdempotencyStoreException("The call runs in a transaction on the DataSource of " + store
+                + " whose transaction manager runs without transaction synchronization (SYNCHRONIZATION_NEVER), so"
+                + " its record could not complete in that transaction (transactional completion), and would commit"
+                + " apart from the transaction's work. Leave the transaction manager's transactionSynchronization at"
+                + " its default (SYNCHRONIZATION_ALWAYS or SYNCHRONIZATION_ON_ACTUAL_TRANSACTION), or turn"
                 + " transactional completion off for this store.", null);
     }
 

@@ -16,7 +16,8 @@ interface TransactionJoin {
 
     /**
      * Before a claim: refuses a call that runs in a transaction the completion could not join (one on another
-     * resource), since its record would then commit before, and apart from, the transaction's work.
+     * resource, or one on the store's DataSource without transaction synchronization), since its record would then
+     * commit before, and apart from, the transaction's work.
      */
     void checkClaim();
 

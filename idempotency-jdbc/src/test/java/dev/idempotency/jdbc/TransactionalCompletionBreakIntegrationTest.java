@@ -308,8 +308,15 @@ class TransactionalCompletionBreakIntegrationTest {
         } catch (RuntimeException e) {
             retry = e;
         }
-        assertThat(retry).as("first call: %s; the duplicate must not replay work that rolled back", first.get())
-                .isNotEqualTo("placed-1");
+        // The store refuses the call (the test's "or refuse the call"): the body never ran, so the retry is the
+        // body's first run ("placed-1" from a fresh run, not a replay of work that rolled back).
+        assertThat(first.get()).as("refused before the body runs, naming the setting")
+                .isInstanceOf(dev.idempotency.IdempotencyStoreException.class)
+                .extracting(Object::toString).asString().contains("SYNCHRONIZATION_NEVER");
+        assertThat(retry).as("first call: %s; the retry runs the body, never replays", first.get())
+                .isEqualTo("placed-1");
+        assertThat(runs).as("the body ran once: in the retry").hasValue(1);
+        assertThat(rows("o-1")).as("the retry's row, committed").isEqualTo(1);
     }
 
     /**
