@@ -37,11 +37,12 @@ import dev.idempotency.testing.Hashes;
 import dev.idempotency.testing.MutableClock;
 
 /**
- * Hostile review of transactional completion on PostgreSQL, with real Spring transactions (TransactionTemplate on a
+ * Transactional completion on PostgreSQL where rows are locked, savepoints roll back, and transactions run read-only,
+ * repeatable-read or without synchronization, with real Spring transactions (TransactionTemplate on a
  * DataSourceTransactionManager) and a real HikariCP pool.
  */
 @ExtendWith(PostgresExtension.class)
-class TransactionalCompletionBreakIntegrationTest {
+class TransactionalCompletionContentionIntegrationTest {
 
     /** The store's statement timeout in these tests. */
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
