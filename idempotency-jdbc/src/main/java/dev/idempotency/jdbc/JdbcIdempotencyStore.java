@@ -39,7 +39,10 @@ import dev.idempotency.store.RecordStatus;
  *       {@code IN_PROGRESS} row whose lease ran out ({@code lease_expires_at <= now}), at the caller's time, never
  *       the database's clock. The outer query reads with the statement's snapshot, so in a race with a row committed
  *       an instant earlier it may not see that row: then one {@code SELECT} follows (at most three rounds when rows
- *       keep vanishing). On H2, a {@code MERGE}, and a {@code SELECT} when it loses.</li>
+ *       keep vanishing). On H2, a {@code MERGE}, and a {@code SELECT} when it loses. A claim waits on the row lock
+ *       of a transaction that has not committed (a transactional completion) at most 200 ms on PostgreSQL
+ *       ({@code lock_timeout}, set in the statement; H2: its lock timeout), then reads the committed row, which
+ *       does not wait.</li>
  *   <li>complete: an {@code UPDATE} conditional on the caller's claim token and {@code IN_PROGRESS}.</li>
  *   <li>release: a {@code DELETE} with the same condition.</li>
  *   <li>find: a {@code SELECT} by id.</li>

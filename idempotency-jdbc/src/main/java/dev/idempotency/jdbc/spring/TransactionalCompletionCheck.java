@@ -19,9 +19,9 @@ import dev.idempotency.spring.IdempotencyStoreProviderContext;
 
 /**
  * What transactional completion needs from the application, checked at startup: spring-jdbc, a transaction manager on
- * the store's DataSource (with transaction synchronization, which the completion joins through), and the idempotency advice inside the {@code @Transactional} advice. Without any of them
- * the guarantee (the transaction's rows and the completed record commit together) cannot hold, so the application
- * does not start.
+ * the store's DataSource (with transaction synchronization, which the completion joins through), and the idempotency
+ * advice inside the {@code @Transactional} advice. Without any of them the guarantee (the transaction's rows and the
+ * completed record commit together) cannot hold, so the application does not start.
  */
 final class TransactionalCompletionCheck {
 
