@@ -39,7 +39,10 @@ import dev.idempotency.store.RecordStatus;
  *       {@code IN_PROGRESS} row whose lease ran out ({@code lease_expires_at <= now}), at the caller's time, never
  *       the database's clock. The outer query reads with the statement's snapshot, so in a race with a row committed
  *       an instant earlier it may not see that row: then one {@code SELECT} follows (at most three rounds when rows
- *       keep vanishing). On H2, a {@code MERGE}, and a {@code SELECT} when it loses.</li>
+ *       keep vanishing). On H2, a {@code MERGE}, and a {@code SELECT} when it loses. A claim waits on the row lock
+ *       of a transaction that has not committed (a transactional completion) at most 200 ms on PostgreSQL
+ *       ({@code lock_timeout}, set in the statement; H2: its lock timeout), then reads the committed row, which
+ *       does not wait.</li>
  *   <li>complete: an {@code UPDATE} conditional on the caller's claim token and {@code IN_PROGRESS}.</li>
  *   <li>release: a {@code DELETE} with the same condition.</li>
  *   <li>find: a {@code SELECT} by id.</li>
@@ -99,6 +102,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     static final int MAX_CLAIM_ATTEMPTS = 3;
 
     private static final String DUPLICATE_KEY = "23505";
+    /** PostgreSQL: a lock wait ran out ({@code lock_timeout}). */
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
+    /** H2: a lock wait ran out ({@code LOCK_TIMEOUT}). */
+    private static final String H2_LOCK_TIMEOUT = "HYT00";
     /**
      * How much later than the network timeout a statement's query timeout comes: PostgreSQL's driver cancels a
      * statement on a new connection and waits for that, which a database that does not answer at all never lets
@@ -153,39 +160,97 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         if (transactions != null) {
             transactions.checkClaim();
             IdempotencyRecord completed = transactions.completedInTransaction(record.id());
-            if (completed != null && !completed.isClaimable(now)) {
-                // Completed by the caller's own transaction, whose row lock a claim on another connection would wait
-                // for, forever: the transaction's completion answers (a replay, or a payload mismatch).
-                return ClaimResult.conflict(completed);
+            if (completed != null) {
+                if (!completed.isClaimable(now)) {
+                    // Completed by the caller's own transaction: the transaction's completion answers (a replay, or a
+                    // payload mismatch).
+                    return ClaimResult.conflict(completed);
+                }
+                // Expired meanwhile: claim again, on the transaction's own connection when the transaction holds the
+                // row lock (a claim on another connection would wait on the caller's own transaction).
+                ClaimResult inTransaction = transactions.claimInTransaction(record, now);
+                if (inTransaction != null) {
+                    return inTransaction;
+                }
             }
         }
-        return withOwnConnection("claim a record", (connection, sql) -> {
-            for (int attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
-                Claim claim = sql.dialect == JdbcDialect.POSTGRESQL
-                        ? claimOnPostgres(connection, sql.statements, record, now)
-                        : claimOnH2(connection, sql.statements, record, now);
-                if (claim.claimed) {
-                    return ClaimResult.claimed();
-                }
-                IdempotencyRecord blocking = claim.blocking;
-                if (blocking == null || blocking.isClaimable(now)) {
-                    // Not visible to the statement's snapshot, or an earlier version of it: read it afresh.
-                    blocking = read(connection, sql.statements, record.id()).orElse(null);
-                }
-                if (blocking != null && !blocking.isClaimable(now)) {
-                    return ClaimResult.conflict(blocking);
-                }
-                // Released or expired between the two statements: the key is free again, so claim again.
-            }
-            throw new IdempotencyStoreException("Failed to claim a record: in " + describeTable() + " the row changed"
-                    + " between the claim and the read after it, " + MAX_CLAIM_ATTEMPTS + " times in a row. Retry the"
-                    + " call.", null);
-        });
+        return withOwnConnection("claim a record", (connection, sql) -> claim(connection, sql, record, now, true));
     }
 
-    private Claim claimOnPostgres(Connection connection, Statements sql, IdempotencyRecord record, Instant now)
+    /** Claims on {@code connection}, the caller's transaction's, which holds the row lock; for the join. */
+    ClaimResult claimOn(Connection connection, IdempotencyRecord record, Instant now) {
+        try {
+            int previous = networkTimeout(connection);
+            try {
+                return claim(connection, dialected(connection), record, now, false);
+            } finally {
+                restoreNetworkTimeout(connection, previous);
+            }
+        } catch (SQLException e) {
+            throw failures.translate("claim a record in the caller's transaction", e);
+        }
+    }
+
+    /**
+     * The claim rounds. On a connection of the store's own ({@code ownConnection}), the claim waits at most
+     * {@link TableLayout#CLAIM_LOCK_WAIT_MILLIS} (PostgreSQL; H2: its lock timeout) on a row locked by a transaction
+     * that has not committed (a transactional completion); the committed row, read without waiting, then answers.
+     */
+    private ClaimResult claim(Connection connection, Dialected sql, IdempotencyRecord record, Instant now,
+            boolean ownConnection) throws SQLException {
+        boolean locked = false;
+        for (int attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
+            Claim claim;
+            try {
+                claim = sql.dialect == JdbcDialect.POSTGRESQL
+                        ? claimOnPostgres(connection, ownConnection ? sql.statements.claim()
+                                : sql.statements.claimInTransaction(), record, now)
+                        : claimOnH2(connection, sql.statements, record, now);
+            } catch (SQLException e) {
+                if (!ownConnection || !isLockTimeout(e)) {
+                    throw e;
+                }
+                if (!connection.getAutoCommit()) {
+                    // PostgreSQL refuses every statement of a transaction after an error: end it first.
+                    connection.rollback();
+                }
+                claim = Claim.LOCKED;
+            }
+            locked = claim.locked;
+            if (claim.claimed) {
+                return ClaimResult.claimed();
+            }
+            IdempotencyRecord blocking = claim.blocking;
+            if (blocking == null || blocking.isClaimable(now)) {
+                // Not visible to the statement's snapshot, an earlier version of it, or locked by a transaction that
+                // has not committed: read the committed row (a plain SELECT never waits on a row lock).
+                blocking = read(connection, sql.statements, record.id()).orElse(null);
+            }
+            if (blocking != null && !blocking.isClaimable(now)) {
+                return ClaimResult.conflict(blocking);
+            }
+            // Released or expired between the two statements: the key is free again, so claim again.
+        }
+        if (locked) {
+            throw new IdempotencyStoreException("Failed to claim a record: in " + describeTable() + " the row is"
+                    + " locked by a transaction that has not committed yet (a transactional completion, or another"
+                    + " application's transaction), and its committed version is free to claim, "
+                    + MAX_CLAIM_ATTEMPTS + " times in a row. Retry the call; look for long transactions holding rows"
+                    + " of the table.", null);
+        }
+        throw new IdempotencyStoreException("Failed to claim a record: in " + describeTable() + " the row changed"
+                + " between the claim and the read after it, " + MAX_CLAIM_ATTEMPTS + " times in a row. Retry the"
+                + " call.", null);
+    }
+
+    /** A lock wait that ran out: PostgreSQL's {@code lock_not_available}, H2's lock timeout. */
+    private static boolean isLockTimeout(SQLException e) {
+        return LOCK_NOT_AVAILABLE.equals(e.getSQLState()) || H2_LOCK_TIMEOUT.equals(e.getSQLState());
+    }
+
+    private Claim claimOnPostgres(Connection connection, String claimSql, IdempotencyRecord record, Instant now)
             throws SQLException {
-        try (PreparedStatement statement = prepare(connection, sql.claim())) {
+        try (PreparedStatement statement = prepare(connection, claimSql)) {
             statement.setString(1, record.id());
             statement.setString(2, record.fingerprint());
             statement.setString(3, record.claimToken());
@@ -201,7 +266,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 if (rows.getBoolean(1)) {
                     return Claim.WON;
                 }
-                return new Claim(false, record(rows, 2, record.id()));
+                return new Claim(false, record(rows, 2, record.id()), false);
             }
         }
     }
@@ -251,6 +316,11 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 return inTransaction;
             }
         }
+        return completeOwn(finished);
+    }
+
+    /** Completes on a connection of the store's own, committed at once; for the join's deferred completions, too. */
+    boolean completeOwn(IdempotencyRecord finished) {
         return withOwnConnection("complete a record", (connection, sql) -> complete(connection, sql.statements,
                 finished));
     }
@@ -298,13 +368,42 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     public boolean release(String id, String claimToken) {
         Objects.requireNonNull(id, "id must not be null");
         Objects.requireNonNull(claimToken, "claimToken must not be null");
-        return withOwnConnection("release a record", (connection, sql) -> {
-            try (PreparedStatement statement = prepare(connection, sql.statements.release())) {
-                statement.setString(1, id);
-                statement.setString(2, claimToken);
-                return statement.executeUpdate() == 1;
+        if (transactions != null) {
+            Boolean inTransaction = transactions.release(id, claimToken);
+            if (inTransaction != null) {
+                return inTransaction;
             }
-        });
+        }
+        return releaseOwn(id, claimToken);
+    }
+
+    /** Releases on a connection of the store's own, committed at once. */
+    boolean releaseOwn(String id, String claimToken) {
+        return withOwnConnection("release a record", (connection, sql) -> release(connection, sql.statements, id,
+                claimToken));
+    }
+
+    /** Releases on {@code connection}, the caller's transaction's, where the claim was made; for the join. */
+    boolean releaseOn(Connection connection, String id, String claimToken) {
+        try {
+            int previous = networkTimeout(connection);
+            try {
+                return release(connection, dialected(connection).statements, id, claimToken);
+            } finally {
+                restoreNetworkTimeout(connection, previous);
+            }
+        } catch (SQLException e) {
+            throw failures.translate("release a record in the caller's transaction", e);
+        }
+    }
+
+    private boolean release(Connection connection, Statements sql, String id, String claimToken)
+            throws SQLException {
+        try (PreparedStatement statement = prepare(connection, sql.release())) {
+            statement.setString(1, id);
+            statement.setString(2, claimToken);
+            return statement.executeUpdate() == 1;
+        }
     }
 
     @Override
@@ -433,9 +532,11 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     private <T> T onOwnConnection(String action, Work<T> work) {
         try (Connection connection = dataSource.getConnection()) {
             int previousNetworkTimeout = networkTimeout(connection);
-            Dialected sql = dialected(connection);
-            boolean manualCommit = !connection.getAutoCommit();
+            boolean manualCommit = false;
             try {
+                // Inside the try: a database refused at first use still gets its network timeout back.
+                Dialected sql = dialected(connection);
+                manualCommit = !connection.getAutoCommit();
                 T result = work.run(connection, sql);
                 if (manualCommit) {
                     connection.commit();
@@ -600,9 +701,11 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     }
 
     /** What one claim statement found: won, or lost to {@code blocking} (null: not visible to its snapshot). */
-    private record Claim(boolean claimed, @Nullable IdempotencyRecord blocking) {
-        static final Claim WON = new Claim(true, null);
-        static final Claim LOST_UNSEEN = new Claim(false, null);
+    private record Claim(boolean claimed, @Nullable IdempotencyRecord blocking, boolean locked) {
+        static final Claim WON = new Claim(true, null, false);
+        static final Claim LOST_UNSEEN = new Claim(false, null, false);
+        /** The row is locked by a transaction that has not committed, longer than the claim waits. */
+        static final Claim LOCKED = new Claim(false, null, true);
     }
 
     /**

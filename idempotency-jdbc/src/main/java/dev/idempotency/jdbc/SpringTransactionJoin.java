@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc;
 
 import java.sql.Connection;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -19,13 +20,13 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import dev.idempotency.IdempotencyStoreException;
+import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.IdempotencyRecord;
 
 /**
  * Transactional completion through Spring: the transaction that a {@code DataSourceTransactionManager} (or a
  * {@code JpaTransactionManager} on the same DataSource) bound to the store's DataSource. The completion runs on the
- * transaction's connection (in a read-only transaction, which has no writes to commit with it, on a connection of the
- * store's own), and a synchronization then
+ * transaction's connection, and a synchronization then
  *
  * <ul>
  *   <li>before commit, refuses to commit when the completion was not written (the lease was taken over, or the
@@ -34,11 +35,22 @@ import dev.idempotency.store.IdempotencyRecord;
  *   <li>after a rollback, releases the claim on a connection of its own, so that a retry runs at once.</li>
  * </ul>
  *
+ * <p>A transaction whose connection could not write the completion is <em>deferred</em>: a read-only one (which
+ * PostgreSQL refuses the {@code UPDATE}, and whose writes H2 or {@code readOnlyMode=ignore} still roll back with it),
+ * and a {@code REPEATABLE READ} or {@code SERIALIZABLE} one (whose snapshot, taken before the claim committed, lacks
+ * the claim). Its completion is written on a connection of the store's own after the transaction commits, and
+ * released after a rollback; nothing replays it before it is written.
+ *
  * <p>A savepoint ({@code PROPAGATION_NESTED}) that was made before the completion and rolls back takes the
  * completion back with the body's rows: the synchronization hears of it ({@code savepointRollback}), runs nothing
- * that waited for the record, lets the outer transaction commit, and releases the claim after it. A duplicate within
- * the transaction that completed its key is answered from that completion ({@link #completedInTransaction}): its claim
- * would otherwise wait for the row lock of the caller's own transaction.
+ * that waited for the record, and releases the claim at once on a connection of its own (the rollback to the
+ * savepoint released the row lock), so that a retry in the same transaction runs. A duplicate within the transaction
+ * that completed its key is answered from that completion ({@link #completedInTransaction}); once that completion
+ * expired, the duplicate claims on the transaction's connection ({@link #claimInTransaction}), which holds the row
+ * lock a claim on another connection would wait for.
+ *
+ * <p>A transaction on the store's DataSource without synchronization (a transaction manager set to
+ * {@code SYNCHRONIZATION_NEVER}) cannot be joined, and is refused before the body runs.
  */
 final class SpringTransactionJoin implements TransactionJoin {
 
@@ -72,6 +84,14 @@ final class SpringTransactionJoin implements TransactionJoin {
 
     @Override
     public void checkClaim() {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            if (TransactionSynchronizationManager.getResource(dataSource) instanceof ConnectionHolder) {
+                // A transaction manager bound the connection of a transaction, without synchronization: the record
+                // would commit at once and apart from the transaction's work, which may roll back.
+                throw unsynchronized();
+            }
+            return;
+        }
         if (TransactionSynchronizationManager.isActualTransactionActive() && !isOnTheStoresDataSource()) {
             throw elsewhere();
         }
@@ -81,24 +101,29 @@ final class SpringTransactionJoin implements TransactionJoin {
     public @Nullable Boolean complete(IdempotencyRecord finished) {
         if (!TransactionSynchronizationManager.isActualTransactionActive()
                 || !TransactionSynchronizationManager.isSynchronizationActive()) {
+            if (TransactionSynchronizationManager.getResource(dataSource) instanceof ConnectionHolder
+                    && !TransactionSynchronizationManager.isSynchronizationActive()) {
+                throw unsynchronized();
+            }
             return null;
         }
         if (!isOnTheStoresDataSource()) {
             throw elsewhere();
         }
-        if (TransactionSynchronizationManager.isCurrentTransactionReadOnly()) {
-            // A read-only transaction refuses the UPDATE, and has no writes to commit with the record: complete on a
-            // connection of the store's own.
-            return null;
-        }
         Completion completion = completionOf(finished);
         if (completion == null) {
-            completion = new Completion(finished.id(), finished.claimToken());
+            completion = new Completion(finished.id(), finished.claimToken(), isDeferred());
             TransactionSynchronizationManager.registerSynchronization(completion);
         }
         completion.written = false;
         completion.undone = false;
         completion.savepointsAfter.clear();
+        if (completion.deferred) {
+            // Written after the commit, on a connection of the store's own; released after a rollback.
+            completion.record = finished;
+            completion.written = true;
+            return true;
+        }
         Connection connection = DataSourceUtils.getConnection(dataSource);
         try {
             boolean done = store.completeOn(connection, finished);
@@ -110,18 +135,82 @@ final class SpringTransactionJoin implements TransactionJoin {
         }
     }
 
+    /**
+     * Whether the current transaction's completion waits for its commit: a read-only transaction (nothing of it may
+     * commit at once, and it may refuse the write), or one whose isolation keeps a snapshot that may lack the claim.
+     * Spring's own record of the transaction answers, without a round trip to the database.
+     */
+    private static boolean isDeferred() {
+        if (TransactionSynchronizationManager.isCurrentTransactionReadOnly()) {
+            return true;
+        }
+        Integer isolation = TransactionSynchronizationManager.getCurrentTransactionIsolationLevel();
+        return isolation != null && (isolation == Connection.TRANSACTION_REPEATABLE_READ
+                || isolation == Connection.TRANSACTION_SERIALIZABLE);
+    }
+
     @Override
     public @Nullable IdempotencyRecord completedInTransaction(String id) {
+        Completion latest = latestCompletion(id);
+        return latest != null ? latest.record : null;
+    }
+
+    /** The last completion of {@code id} that the current transaction wrote and still holds. */
+    private @Nullable Completion latestCompletion(String id) {
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
             return null;
         }
+        Completion latest = null;
         for (TransactionSynchronization synchronization : TransactionSynchronizationManager.getSynchronizations()) {
             if (synchronization instanceof Completion completion && completion.owner() == this
-                    && completion.id.equals(id) && completion.written && !completion.undone) {
-                return completion.record;
+                    && completion.id.equals(id) && completion.written && !completion.undone
+                    && completion.record != null) {
+                latest = completion;
             }
         }
-        return null;
+        return latest;
+    }
+
+    @Override
+    public @Nullable ClaimResult claimInTransaction(IdempotencyRecord record, Instant now) {
+        Completion holding = latestCompletion(record.id());
+        if (holding == null || holding.deferred) {
+            // A deferred completion wrote nothing yet: no row lock of the transaction's stands in the way.
+            return null;
+        }
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        try {
+            ClaimResult result = store.claimOn(connection, record, now);
+            if (result.isClaimed()) {
+                Completion claim = new Completion(record.id(), record.claimToken(), false);
+                claim.claimedInTransaction = true;
+                TransactionSynchronizationManager.registerSynchronization(claim);
+            }
+            return result;
+        } finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
+    }
+
+    @Override
+    public @Nullable Boolean release(String id, String claimToken) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            return null;
+        }
+        Completion claim = completionOf(id, claimToken);
+        if (claim == null || !claim.claimedInTransaction) {
+            return null;
+        }
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        try {
+            boolean released = store.releaseOn(connection, id, claimToken);
+            claim.released = true;
+            claim.written = false;
+            claim.record = null;
+            return released;
+        } finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
     }
 
     @Override
@@ -146,15 +235,28 @@ final class SpringTransactionJoin implements TransactionJoin {
                 + " transactional completion off for this store.", null);
     }
 
+    private IdempotencyStoreException unsynchronized() {
+        return new IdempotencyStoreException("The call runs in a transaction on the DataSource of " + store
+                + " whose transaction manager runs without transaction synchronization (SYNCHRONIZATION_NEVER), so"
+                + " its record could not complete in that transaction (transactional completion), and would commit"
+                + " apart from the transaction's work. Leave the transaction manager's transactionSynchronization at"
+                + " its default (SYNCHRONIZATION_ALWAYS or SYNCHRONIZATION_ON_ACTUAL_TRANSACTION), or turn"
+                + " transactional completion off for this store.", null);
+    }
+
     /** This store's completion of {@code finished} in the current transaction, if it registered one. */
     private @Nullable Completion completionOf(IdempotencyRecord finished) {
+        return completionOf(finished.id(), finished.claimToken());
+    }
+
+    private @Nullable Completion completionOf(String id, String claimToken) {
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
             return null;
         }
         List<TransactionSynchronization> synchronizations = TransactionSynchronizationManager.getSynchronizations();
         for (TransactionSynchronization synchronization : synchronizations) {
             if (synchronization instanceof Completion completion && completion.owner() == this
-                    && completion.id.equals(finished.id()) && completion.claimToken.equals(finished.claimToken())) {
+                    && completion.id.equals(id) && completion.claimToken.equals(claimToken)) {
                 return completion;
             }
         }
@@ -166,17 +268,24 @@ final class SpringTransactionJoin implements TransactionJoin {
 
         final String id;
         final String claimToken;
+        /** Written on a connection of the store's own after the commit (read-only, repeatable-read transactions). */
+        final boolean deferred;
         final List<Runnable> whenCommitted = new CopyOnWriteArrayList<>();
         /** The savepoints made after the completion was written: rolling back to one of them keeps it. */
         final Set<Object> savepointsAfter = Collections.newSetFromMap(new IdentityHashMap<>());
         volatile boolean written;
         /** The completion was written, then a savepoint made before it rolled back, and took it back. */
         volatile boolean undone;
+        /** The claim was made on the transaction's connection ({@link #claimInTransaction}). */
+        volatile boolean claimedInTransaction;
+        /** The claim was released already: nothing is left to release, nor to refuse the commit for. */
+        volatile boolean released;
         volatile @Nullable IdempotencyRecord record;
 
-        Completion(String id, String claimToken) {
+        Completion(String id, String claimToken, boolean deferred) {
             this.id = id;
             this.claimToken = claimToken;
+            this.deferred = deferred;
         }
 
         SpringTransactionJoin owner() {
@@ -192,18 +301,30 @@ final class SpringTransactionJoin implements TransactionJoin {
         public void savepointRollback(Object savepoint) {
             if (written && !savepointsAfter.contains(savepoint)) {
                 // The completion was written inside this savepoint (a NESTED transaction): it is gone with the body's
-                // rows, and the claim stands again. Nothing may replay it; the claim is released at the end.
+                // rows, and the claim stands again. Nothing may replay it.
                 undone = true;
                 written = false;
                 record = null;
                 whenCommitted.clear();
+                if (!claimedInTransaction) {
+                    // The rollback to the savepoint released the row lock: release the claim now, so that a retry in
+                    // the same transaction runs (rather than being refused as in progress until the transaction
+                    // ends). If it fails, the release after the transaction tries again.
+                    try {
+                        store.releaseOwn(id, claimToken);
+                        released = true;
+                    } catch (RuntimeException e) {
+                        log.warn("The savepoint of idempotency record {} rolled back, and the claim could not be"
+                                + " released yet: it is released when the transaction ends", id, e);
+                    }
+                }
             }
             savepointsAfter.remove(savepoint);
         }
 
         @Override
         public void beforeCommit(boolean readOnly) {
-            if (undone) {
+            if (undone || released) {
                 // The body's work went with its savepoint, and so did the record: committing the rest is right.
                 return;
             }
@@ -217,8 +338,26 @@ final class SpringTransactionJoin implements TransactionJoin {
 
         @Override
         public void afterCommit() {
-            if (undone) {
+            if (undone || released) {
                 return;
+            }
+            IdempotencyRecord finished = record;
+            if (deferred && finished != null) {
+                try {
+                    if (!store.completeOwn(finished)) {
+                        log.warn("The transaction of idempotency record {} committed, and its completion (deferred to"
+                                + " after the commit: a read-only or repeatable-read transaction) found the claim"
+                                + " taken over after its lease ran out: nothing is kept", id);
+                        whenCommitted.clear();
+                        return;
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("The transaction of idempotency record {} committed, and its completion (deferred to"
+                            + " after the commit: a read-only or repeatable-read transaction) could not be written: a"
+                            + " retry runs once its lease ends", id, e);
+                    whenCommitted.clear();
+                    return;
+                }
             }
             for (Runnable action : whenCommitted) {
                 try {
@@ -235,10 +374,13 @@ final class SpringTransactionJoin implements TransactionJoin {
                 return;
             }
             whenCommitted.clear();
+            if (released) {
+                return;
+            }
             try {
                 // The rollback (of the transaction, or of the savepoint the completion was written in) undid the
                 // completion: the claim stands again. Release it, so a retry runs at once.
-                store.release(id, claimToken);
+                store.releaseOwn(id, claimToken);
             } catch (RuntimeException e) {
                 log.warn("The transaction that completed idempotency record {} rolled back, and the claim could not be"
                         + " released: a retry runs once its lease ends", id, e);

@@ -32,6 +32,11 @@ record TableLayout(
 
     /** The status a claim writes, as a literal of every statement that needs it. */
     private static final String IN_PROGRESS = "'IN_PROGRESS'";
+    /**
+     * How long a claim on the store's own connection waits at most on PostgreSQL for the row lock of a transaction
+     * that has not committed (a transactional completion): then it reads the committed row, which does not wait.
+     */
+    static final long CLAIM_LOCK_WAIT_MILLIS = 200;
 
     /** The table's name without its schema. */
     String bareTableName() {
@@ -70,8 +75,9 @@ record TableLayout(
         String release = "DELETE FROM " + tableName + owned;
         String find = "SELECT " + recordColumns("") + " FROM " + tableName + " WHERE " + idColumn + " = ?";
         return switch (dialect) {
-            case POSTGRESQL -> new Statements(postgresClaim(), complete, release, find, postgresPurge());
-            case H2 -> new Statements(h2Claim(), complete, release, find, h2Purge());
+            case POSTGRESQL -> new Statements(postgresClaim(true), postgresClaim(false), complete, release, find,
+                    postgresPurge());
+            case H2 -> new Statements(h2Claim(), h2Claim(), complete, release, find, h2Purge());
         };
     }
 
@@ -82,13 +88,24 @@ record TableLayout(
      * the statement's snapshot: a row committed by another transaction after the snapshot was taken is not visible
      * (no row comes back) and a row changed since may come back in its earlier version; the store reads again then.
      *
+     * <p>With {@code boundedLockWait} (the claim on a connection of the store's own), the inserted row comes from a
+     * subquery that first sets {@code lock_timeout} for the statement's own transaction
+     * ({@code set_config(..., true)}), so that a claim never waits longer than {@link #CLAIM_LOCK_WAIT_MILLIS} on the
+     * row lock of a transaction that has not committed yet (a transactional completion), in the same statement and
+     * round trip. Without it (the claim in the caller's transaction, which holds the row lock itself), the setting
+     * would outlive the claim in the caller's transaction.
+     *
      * <p>Parameters: id, fingerprint, claim token, expires at, lease expires at, now (seconds), now (millis), id.
      */
-    private String postgresClaim() {
+    private String postgresClaim(boolean boundedLockWait) {
         String t = "r.";
+        String row = boundedLockWait
+                ? " SELECT ?, " + IN_PROGRESS + ", ?, ?, ?, ?, NULL FROM (SELECT set_config('lock_timeout', '"
+                        + CLAIM_LOCK_WAIT_MILLIS + "ms', true)) AS bounded_lock_wait"
+                : " VALUES (?, " + IN_PROGRESS + ", ?, ?, ?, ?, NULL)";
         return "WITH claim AS (INSERT INTO " + tableName + " AS r (" + idColumn + ", " + statusColumn + ", "
                 + fingerprintColumn + ", " + claimTokenColumn + ", " + expiresAtColumn + ", " + leaseExpiresAtColumn
-                + ", " + resultColumn + ") VALUES (?, " + IN_PROGRESS + ", ?, ?, ?, ?, NULL)"
+                + ", " + resultColumn + ")" + row
                 + " ON CONFLICT (" + idColumn + ") DO UPDATE SET "
                 + statusColumn + " = EXCLUDED." + statusColumn + ", "
                 + fingerprintColumn + " = EXCLUDED." + fingerprintColumn + ", "
@@ -161,6 +178,7 @@ record TableLayout(
     }
 
     /** The SQL text of each operation in one dialect. */
-    record Statements(String claim, String complete, String release, String find, String purge) {
+    record Statements(String claim, String claimInTransaction, String complete, String release, String find,
+            String purge) {
     }
 }

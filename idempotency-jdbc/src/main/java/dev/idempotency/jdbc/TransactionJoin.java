@@ -1,7 +1,10 @@
 package dev.idempotency.jdbc;
 
+import java.time.Instant;
+
 import org.jspecify.annotations.Nullable;
 
+import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.IdempotencyRecord;
 
 /**
@@ -13,12 +16,15 @@ interface TransactionJoin {
 
     /**
      * Before a claim: refuses a call that runs in a transaction the completion could not join (one on another
-     * resource), since its record would then commit before, and apart from, the transaction's work.
+     * resource, or one on the store's DataSource without transaction synchronization), since its record would then
+     * commit before, and apart from, the transaction's work.
      */
     void checkClaim();
 
     /**
-     * Completes {@code finished} on the connection of the caller's transaction on the store's DataSource.
+     * Completes {@code finished} on the connection of the caller's transaction on the store's DataSource, or, in a
+     * transaction that could not write it there (read-only, or {@code REPEATABLE READ}/{@code SERIALIZABLE}, whose
+     * snapshot may lack the claim), on a connection of the store's own after that transaction commits.
      *
      * @return whether it was completed, or {@code null} when no transaction runs, so the store completes on its own
      */
@@ -30,6 +36,22 @@ interface TransactionJoin {
      * lock, so the store answers it with this record instead.
      */
     @Nullable IdempotencyRecord completedInTransaction(String id);
+
+    /**
+     * Claims {@code record} on the connection of the caller's transaction, when that transaction holds the row lock of
+     * the key (it completed the key, and that completion expired): a claim on another connection would wait on the
+     * caller's own transaction.
+     *
+     * @return the claim's outcome, or {@code null} when the transaction holds no row lock of the key
+     */
+    @Nullable ClaimResult claimInTransaction(IdempotencyRecord record, Instant now);
+
+    /**
+     * Releases a claim that {@link #claimInTransaction} made, on the transaction's connection.
+     *
+     * @return whether it was released, or {@code null} when the claim was not made in the current transaction
+     */
+    @Nullable Boolean release(String id, String claimToken);
 
     /** Defers {@code action} until the transaction that completed {@code finished} commits; false when none did. */
     boolean whenDurable(IdempotencyRecord finished, Runnable action);

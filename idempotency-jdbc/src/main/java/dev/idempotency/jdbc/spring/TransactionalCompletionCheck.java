@@ -11,6 +11,7 @@ import org.springframework.core.Ordered;
 import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.interceptor.BeanFactoryTransactionAttributeSourceAdvisor;
+import org.springframework.transaction.support.AbstractPlatformTransactionManager;
 import org.springframework.transaction.support.ResourceTransactionManager;
 
 import dev.idempotency.spring.EnableIdempotency;
@@ -18,9 +19,9 @@ import dev.idempotency.spring.IdempotencyStoreProviderContext;
 
 /**
  * What transactional completion needs from the application, checked at startup: spring-jdbc, a transaction manager on
- * the store's DataSource, and the idempotency advice inside the {@code @Transactional} advice. Without any of them
- * the guarantee (the transaction's rows and the completed record commit together) cannot hold, so the application
- * does not start.
+ * the store's DataSource (with transaction synchronization, which the completion joins through), and the idempotency
+ * advice inside the {@code @Transactional} advice. Without any of them the guarantee (the transaction's rows and the
+ * completed record commit together) cannot hold, so the application does not start.
  */
 final class TransactionalCompletionCheck {
 
@@ -38,8 +39,21 @@ final class TransactionalCompletionCheck {
     private static void verifyTransactionManager(IdempotencyStoreProviderContext context, DataSource dataSource) {
         List<PlatformTransactionManager> managers = context.beans(PlatformTransactionManager.class).stream().toList();
         DataSource target = unwrap(dataSource);
-        if (managers.stream().anyMatch(manager -> dataSourceOf(manager) instanceof DataSource managed
-                && target.equals(unwrap(managed)))) {
+        List<PlatformTransactionManager> onTheStores = managers.stream()
+                .filter(manager -> dataSourceOf(manager) instanceof DataSource managed
+                        && target.equals(unwrap(managed))).toList();
+        for (PlatformTransactionManager manager : onTheStores) {
+            if (manager instanceof AbstractPlatformTransactionManager platform
+                    && platform.getTransactionSynchronization()
+                            == AbstractPlatformTransactionManager.SYNCHRONIZATION_NEVER) {
+                throw new IllegalStateException(PROPERTY + " joins the transactions of the store's DataSource"
+                        + " through Spring's transaction synchronization, but its transaction manager "
+                        + manager.getClass().getSimpleName() + " runs without it (transactionSynchronization ="
+                        + " SYNCHRONIZATION_NEVER), so a record would commit apart from its transaction's work."
+                        + " Leave transactionSynchronization at its default, or turn transactional completion off.");
+            }
+        }
+        if (!onTheStores.isEmpty()) {
             return;
         }
         String found = managers.isEmpty() ? "there is no PlatformTransactionManager bean"

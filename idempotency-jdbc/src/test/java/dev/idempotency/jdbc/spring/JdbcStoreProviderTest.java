@@ -118,6 +118,13 @@ class JdbcStoreProviderTest {
     }
 
     @Test
+    void failsStartupWithTransactionalCompletionWhenTheTransactionManagerRunsWithoutSynchronization() {
+        assertThatThrownBy(() -> Contexts.start(transactional(), UnsynchronizedManager.class))
+                .rootCause().hasMessageContaining("runs without it (transactionSynchronization ="
+                        + " SYNCHRONIZATION_NEVER)");
+    }
+
+    @Test
     void failsStartupWithTransactionalCompletionWhenIdempotencyRunsOutsideTheTransaction() {
         assertThatThrownBy(() -> Contexts.start(transactional(), DefaultOrders.class))
                 .hasRootCauseMessage("idempotency.jdbc.transactional-completion=true needs the idempotency advice"
@@ -276,6 +283,18 @@ class JdbcStoreProviderTest {
         @Bean
         PlatformTransactionManager transactionManager(DataSource dataSource) {
             return new DataSourceTransactionManager(dataSource);
+        }
+    }
+
+    @Configuration
+    @EnableIdempotency
+    static class UnsynchronizedManager extends OneDataSource {
+
+        @Bean
+        PlatformTransactionManager transactionManager(DataSource dataSource) {
+            DataSourceTransactionManager manager = new DataSourceTransactionManager(dataSource);
+            manager.setTransactionSynchronization(DataSourceTransactionManager.SYNCHRONIZATION_NEVER);
+            return manager;
         }
     }
 
