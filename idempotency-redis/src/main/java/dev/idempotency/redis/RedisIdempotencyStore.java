@@ -82,6 +82,11 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
 
     /** The longest pause between two reconnects of the client made from a URI (Lettuce's default is 30 s). */
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
+    /**
+     * The longest timeout of the client made from a URI: Netty counts the connect timeout in {@code int}
+     * milliseconds, and Lettuce its command timeouts in nanoseconds.
+     */
+    public static final Duration MAX_TIMEOUT = Duration.ofDays(24);
 
 
     private final RedisLink link;
@@ -182,10 +187,11 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
         }
         String action = "ping Redis";
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
+        long total = RedisLink.nanos(timeout);
         RedisFuture<String> reply = commands(action, timeout).ping();
         try {
-            return reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return reply.get(RedisLink.left(start, total), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             reply.cancel(false);
             Thread.currentThread().interrupt();
@@ -390,19 +396,31 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
                 throw new IllegalArgumentException(refused + (safe ? why : e.getClass().getSimpleName()) + ")",
                         safe ? e : null);
             }
+            checkTimeout("the URI's timeout", parsed.getTimeout());
             this.uri = parsed;
             this.rawUri = uri;
             return source("uri(String)", null);
         }
 
-        /** How long a command of the client made from {@link #uri(String)} may take; positive. */
+        /**
+         * How long a command of the client made from {@link #uri(String)} may take; positive, and at most
+         * {@link #MAX_TIMEOUT}.
+         */
         public Builder timeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout must not be null");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
-            }
-            this.timeout = timeout;
+            this.timeout = checkTimeout("timeout", timeout);
             return this;
+        }
+
+        private static Duration checkTimeout(String what, Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, but was " + timeout);
+            }
+            if (timeout.compareTo(MAX_TIMEOUT) > 0) {
+                throw new IllegalArgumentException(what + " must be at most " + MAX_TIMEOUT.toDays()
+                        + " days (MAX_TIMEOUT), but was " + timeout);
+            }
+            return timeout;
         }
 
         /**

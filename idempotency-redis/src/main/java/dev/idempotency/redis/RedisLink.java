@@ -186,12 +186,13 @@ final class RedisLink implements AutoCloseable {
 
     /** Waits for {@code attempt}, even on an interrupted thread: it is every caller's, and bounded. */
     private static void awaitConnect(CompletableFuture<StatefulConnection<byte[], byte[]>> attempt, Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
+        long start = System.nanoTime();
+        long total = nanos(wait);
         boolean interrupted = false;
         try {
             while (true) {
                 try {
-                    attempt.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    attempt.get(left(start, total), TimeUnit.NANOSECONDS);
                     return;
                 } catch (InterruptedException e) {
                     interrupted = true;
@@ -213,12 +214,13 @@ final class RedisLink implements AutoCloseable {
     /** The result of {@code future}, within the connection's timeout, whether or not the thread is interrupted. */
     <T> T await(RedisFuture<T> future) {
         Duration timeout = timeout();
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
+        long total = nanos(timeout);
         boolean interrupted = false;
         try {
             while (true) {
                 try {
-                    return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    return future.get(left(start, total), TimeUnit.NANOSECONDS);
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {
@@ -289,6 +291,20 @@ final class RedisLink implements AutoCloseable {
         if (ownedResources != null) {
             ownedResources.shutdown();
         }
+    }
+
+    /** {@code duration} in nanoseconds, saturated: a timeout too long to count in nanoseconds is "no limit". */
+    static long nanos(Duration duration) {
+        try {
+            return duration.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return duration.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    /** What is left of {@code total} nanoseconds from {@code start} ({@link System#nanoTime()}); never overflows. */
+    static long left(long start, long total) {
+        return Math.max(0, total - (System.nanoTime() - start));
     }
 
     boolean isClosed() {
