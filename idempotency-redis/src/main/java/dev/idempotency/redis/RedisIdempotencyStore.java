@@ -158,7 +158,10 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         byte[] value;
         try {
             value = link.await(commands(action).get(key(id)));
-        } catch (RedisException e) {
+        } catch (IdempotencyStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // RedisException, or what the client throws at a command sent while it shuts down (Netty's timer)
             throw failures.translate(action, "GET", e);
         }
         return value == null ? Optional.empty() : Optional.of(unpack(action, id, value));
@@ -189,7 +192,13 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         String action = "ping Redis";
         long start = System.nanoTime();
         long total = RedisLink.nanos(timeout);
-        RedisFuture<String> reply = commands(action, timeout).ping();
+        RedisClusterAsyncCommands<byte[], byte[]> commands = commands(action, timeout);
+        RedisFuture<String> reply;
+        try {
+            reply = commands.ping();
+        } catch (RuntimeException e) {
+            throw failures.translate(action, "PING", e);
+        }
         try {
             return reply.get(RedisLink.left(start, total), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
@@ -203,7 +212,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
                     + " LATENCY), and the network.", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            throw failures.translate(action, "PING", cause instanceof RedisException redis ? redis
+            throw failures.translate(action, "PING", cause instanceof RuntimeException runtime ? runtime
                     : new RedisException(cause));
         } catch (CancellationException e) {
             throw failures.translate(action, "PING", link.cancelled(e));
@@ -239,7 +248,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
                         e);
             }
             throw failures.translate(action, "EVALSHA (the " + script.name() + " script)", e);
-        } catch (RedisException e) {
+        } catch (RuntimeException e) {
+            // RedisException, or what the client throws at a command sent while it shuts down (Netty's timer)
             throw failures.translate(action, "EVALSHA (the " + script.name() + " script)", e);
         }
     }
@@ -256,6 +266,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             throw failures.translate(action, "the connection", e);
         } catch (IllegalStateException closed) {
             throw new IdempotencyStoreException("Failed to " + action + ": " + closed.getMessage() + ".", closed);
+        } catch (RuntimeException e) {
+            throw failures.translate(action, "the connection", e);
         }
     }
 
