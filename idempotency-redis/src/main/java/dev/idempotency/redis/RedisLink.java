@@ -39,8 +39,8 @@ import io.lettuce.core.resource.ClientResources;
  * The store's one connection, standalone or to a cluster. A link on a client starts connecting when the store is
  * built, in the background ({@link #startConnecting()}), so that the first call finds the connection open, and a
  * store can still be built while Redis is down: then a call fails, not the build. Every caller shares that one
- * attempt; one that failed, or outlived its bound (the client's timeout: a client shut down under it never ends
- * it), is made again by the next call, and Lettuce's reconnects keep the connection up once it is open. The attempt
+ * attempt; one that failed, or outlived its bound (the socket connect timeout plus the client's timeout: a client
+ * shut down under a connect never ends it), is made again by the next call, and Lettuce's reconnects keep the connection up once it is open. The attempt
  * is Lettuce's asynchronous connect, which blocks no thread (for a cluster, whose asynchronous connect needs the
  * topology loaded first, the blocking one on a thread of its own), so that no caller's interrupt can cancel it for
  * the others. A connection that an attempt opens after it was abandoned, or after {@link #close()}, is closed.
@@ -53,10 +53,14 @@ final class RedisLink implements AutoCloseable {
 
     private final @Nullable Supplier<CompletableFuture<? extends StatefulConnection<byte[], byte[]>>> connector;
     /**
-     * How long a caller waits for the connect in progress, and how long an attempt may run before the next caller
-     * abandons it and starts another: the client's timeout.
+     * How long a caller waits for the connect in progress: the client's timeout.
      */
     private final Duration connectWait;
+    /**
+     * How long one connect may run, in nanoseconds, before a caller gives it up and starts another: Lettuce's socket
+     * connect timeout plus the handshake's (the client's timeout). Set by the factories, before the link is shared.
+     */
+    private long attemptNanos;
     /** Serializes {@link #close()}; never held while a connect completes. */
     private final Object closing = new Object();
     private final @Nullable AbstractRedisClient ownedClient;
@@ -94,6 +98,7 @@ final class RedisLink implements AutoCloseable {
             @Nullable AbstractRedisClient listenedClient, String where, Duration connectWait) {
         this.connector = connector;
         this.connectWait = connectWait;
+        this.attemptNanos = twice(bound(connectWait));
         this.ownedClient = ownedClient;
         this.listenedClient = listenedClient;
         this.where = where;
@@ -112,19 +117,33 @@ final class RedisLink implements AutoCloseable {
         RedisURI uri = defaultUri(client);
         if (uri == null) {
             // Not readable, or none (RedisClient.create()): the blocking connect, which says what is missing.
-            return new RedisLink(() -> CompletableFuture.supplyAsync(() -> client.connect(ByteArrayCodec.INSTANCE),
-                    RedisLink::daemon), null, null, client, "Redis (the RedisClient's server)",
-                    RedisURI.DEFAULT_TIMEOUT_DURATION);
+            return bounded(new RedisLink(() -> CompletableFuture.supplyAsync(
+                    () -> client.connect(ByteArrayCodec.INSTANCE), RedisLink::daemon), null, null, client,
+                    "Redis (the RedisClient's server)", RedisURI.DEFAULT_TIMEOUT_DURATION), client);
         }
-        return new RedisLink(() -> client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture(), null,
-                null, client, "Redis (the RedisClient's server)", uri.getTimeout());
+        return bounded(new RedisLink(() -> client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture(),
+                null, null, client, "Redis (the RedisClient's server)", uri.getTimeout()), client);
+    }
+
+    /** {@code link}, whose connects may take the client's socket connect timeout plus the handshake's. */
+    private static RedisLink bounded(RedisLink link, AbstractRedisClient client) {
+        long socket;
+        try {
+            socket = bound(client.getOptions().getSocketOptions().getConnectTimeout());
+        } catch (RuntimeException unknown) {
+            socket = bound(link.connectWait);
+        }
+        long handshake = bound(link.connectWait);
+        link.attemptNanos = socket > Long.MAX_VALUE - handshake ? Long.MAX_VALUE : socket + handshake;
+        return link;
     }
 
     /** A connection of the store's own on the application's cluster client; the client stays the caller's. */
     static RedisLink of(RedisClusterClient client) {
         // Lettuce's asynchronous cluster connect needs the topology loaded first: the blocking one loads it.
-        return new RedisLink(() -> CompletableFuture.supplyAsync(() -> client.connect(ByteArrayCodec.INSTANCE),
-                RedisLink::daemon), null, null, null, "Redis Cluster", initialTimeout(client));
+        return bounded(new RedisLink(() -> CompletableFuture.supplyAsync(
+                () -> client.connect(ByteArrayCodec.INSTANCE), RedisLink::daemon), null, null, null, "Redis Cluster",
+                initialTimeout(client)), client);
     }
 
     /**
@@ -224,11 +243,11 @@ final class RedisLink implements AutoCloseable {
         }
         Attempt current = connecting;
         if (current != null && !current.shared.isCompletedExceptionally()) {
-            if (current.shared.isDone() || left(current.started, bound(connectWait)) > 0) {
+            if (current.shared.isDone() || left(current.started, attemptNanos) > 0) {
                 return current.shared;
             }
             current.shared.completeExceptionally(new RedisConnectionException("connecting took longer than "
-                    + connectWait.toMillis() + " ms"));
+                    + TimeUnit.NANOSECONDS.toMillis(attemptNanos) + " ms"));
         }
         Attempt next = new Attempt();
         connecting = next;
@@ -403,7 +422,7 @@ final class RedisLink implements AutoCloseable {
             }
             if (ownedClient != null && pending != null) {
                 // Bounded by the client's connect and handshake timeouts; what it opened is closed when it ends.
-                awaitQuietly(pending.settled, twice(bound(connectWait)));
+                awaitQuietly(pending.settled, attemptNanos);
             }
             if (current != null && connector != null && current.isOpen()) {
                 current.close();
