@@ -82,6 +82,11 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
 
     /** The longest pause between two reconnects of the client made from a URI (Lettuce's default is 30 s). */
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
+    /**
+     * The longest timeout of the client made from a URI: Netty counts the connect timeout in {@code int}
+     * milliseconds, and Lettuce its command timeouts in nanoseconds.
+     */
+    public static final Duration MAX_TIMEOUT = Duration.ofDays(24);
 
 
     private final RedisLink link;
@@ -153,7 +158,10 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
         byte[] value;
         try {
             value = link.await(commands(action).get(key(id)));
-        } catch (RedisException e) {
+        } catch (IdempotencyStoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // RedisException, or what the client throws at a command sent while it shuts down (Netty's timer)
             throw failures.translate(action, "GET", e);
         }
         return value == null ? Optional.empty() : Optional.of(unpack(action, id, value));
@@ -182,10 +190,17 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
         }
         String action = "ping Redis";
-        long deadline = System.nanoTime() + timeout.toNanos();
-        RedisFuture<String> reply = commands(action, timeout).ping();
+        long start = System.nanoTime();
+        long total = RedisLink.nanos(timeout);
+        RedisClusterAsyncCommands<byte[], byte[]> commands = commands(action, timeout);
+        RedisFuture<String> reply;
         try {
-            return reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            reply = commands.ping();
+        } catch (RuntimeException e) {
+            throw failures.translate(action, "PING", e);
+        }
+        try {
+            return reply.get(RedisLink.left(start, total), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             reply.cancel(false);
             Thread.currentThread().interrupt();
@@ -197,7 +212,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
                     + " LATENCY), and the network.", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            throw failures.translate(action, "PING", cause instanceof RedisException redis ? redis
+            throw failures.translate(action, "PING", cause instanceof RuntimeException runtime ? runtime
                     : new RedisException(cause));
         } catch (CancellationException e) {
             throw failures.translate(action, "PING", link.cancelled(e));
@@ -233,7 +248,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
                         e);
             }
             throw failures.translate(action, "EVALSHA (the " + script.name() + " script)", e);
-        } catch (RedisException e) {
+        } catch (RuntimeException e) {
+            // RedisException, or what the client throws at a command sent while it shuts down (Netty's timer)
             throw failures.translate(action, "EVALSHA (the " + script.name() + " script)", e);
         }
     }
@@ -250,6 +266,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
             throw failures.translate(action, "the connection", e);
         } catch (IllegalStateException closed) {
             throw new IdempotencyStoreException("Failed to " + action + ": " + closed.getMessage() + ".", closed);
+        } catch (RuntimeException e) {
+            throw failures.translate(action, "the connection", e);
         }
     }
 
@@ -390,19 +408,31 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
                 throw new IllegalArgumentException(refused + (safe ? why : e.getClass().getSimpleName()) + ")",
                         safe ? e : null);
             }
+            checkTimeout("the URI's timeout", parsed.getTimeout());
             this.uri = parsed;
             this.rawUri = uri;
             return source("uri(String)", null);
         }
 
-        /** How long a command of the client made from {@link #uri(String)} may take; positive. */
+        /**
+         * How long a command of the client made from {@link #uri(String)} may take; positive, and at most
+         * {@link #MAX_TIMEOUT}.
+         */
         public Builder timeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout must not be null");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
-            }
-            this.timeout = timeout;
+            this.timeout = checkTimeout("timeout", timeout);
             return this;
+        }
+
+        private static Duration checkTimeout(String what, Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, but was " + timeout);
+            }
+            if (timeout.compareTo(MAX_TIMEOUT) > 0) {
+                throw new IllegalArgumentException(what + " must be at most " + MAX_TIMEOUT.toDays()
+                        + " days (MAX_TIMEOUT), but was " + timeout);
+            }
+            return timeout;
         }
 
         /**

@@ -7,7 +7,6 @@ import dev.idempotency.IdempotencyStoreException;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.RedisException;
 
 /**
  * Turns what Lettuce throws into {@link IdempotencyStoreException}s that name the server (host and port, never a
@@ -30,6 +29,12 @@ final class StoreFailures {
     IdempotencyStoreException translate(String action, String command, RuntimeException e) {
         String failed = "Failed to " + action + ": ";
         String where = link.where();
+        if (link.isClosed() && !(e instanceof RedisCommandExecutionException)) {
+            // Whatever the client throws once the store is closed (a RedisException, a cancelled or refused
+            // connect, or Netty's IllegalStateException from a timer stopped under a command sent just before
+            // close()) means that; only an error Redis answered says more.
+            return new IdempotencyStoreException(failed + "the store is closed.", e);
+        }
         if (e instanceof RedisConnectionException) {
             return new IdempotencyStoreException(failed + "could not connect to " + where + " (" + message(e)
                     + "). Check that Redis runs there, the URI (host, port, rediss:// for TLS, user and password)"
@@ -61,9 +66,6 @@ final class StoreFailures {
                         + " state (CLUSTER INFO) and retry.";
                 default -> "Check the server's version (Redis 6.2+ or Valkey) and its log.";
             }, e);
-        }
-        if (e instanceof RedisException && link.isClosed()) {
-            return new IdempotencyStoreException(failed + "the store is closed.", e);
         }
         return new IdempotencyStoreException(failed + command + " to " + where + " failed (" + message(e) + "). Check"
                 + " that Redis is up and reachable; the client reconnects by itself.", e);
