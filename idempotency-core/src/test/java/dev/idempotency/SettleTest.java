@@ -127,6 +127,7 @@ class SettleTest {
         CountDownLatch bodyRunning = new CountDownLatch(1);
         CountDownLatch cancelled = new CountDownLatch(1);
         AtomicBoolean interruptedAfter = new AtomicBoolean();
+        CountDownLatch workerDone = new CountDownLatch(1);
 
         Future<Receipt> worker = pool.submit(() -> {
             try {
@@ -137,6 +138,7 @@ class SettleTest {
                 });
             } finally {
                 interruptedAfter.set(Thread.currentThread().isInterrupted());
+                workerDone.countDown();
             }
         });
         assertThat(bodyRunning.await(5, TimeUnit.SECONDS)).isTrue();
@@ -144,6 +146,8 @@ class SettleTest {
         cancelled.countDown();
 
         awaitRecord(id("k-1"), RecordStatus.COMPLETED);
+        // The record completes before execute returns: wait for the worker to have read its flag.
+        assertThat(workerDone.await(60, TimeUnit.SECONDS)).isTrue();
         assertThat(interruptedAfter).isTrue();
         assertThat(place.execute("k-1", () -> new Receipt("o-1", runs.incrementAndGet())))
                 .isEqualTo(new Receipt("o-1", 1));
