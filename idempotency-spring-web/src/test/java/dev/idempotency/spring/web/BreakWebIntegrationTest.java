@@ -1,0 +1,85 @@
+package dev.idempotency.spring.web;
+
+import static dev.idempotency.spring.web.IdempotentEndpointIntegrationTest.assertProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.idempotency.spring.web.PaymentsApp.Gate;
+import dev.idempotency.spring.web.testing.WebApp;
+import dev.idempotency.testing.CountingIdempotencyStore;
+
+/**
+ * What a hostile reviewer found on a real Tomcat: each test asserts the documented behaviour and how often the handler
+ * ran.
+ */
+class BreakWebIntegrationTest {
+
+    private static final String PAYMENT = "{\"card\":\"4242\",\"amount\":1000}";
+
+    private static WebApp app;
+    private static Gate gate;
+    private static CountingIdempotencyStore store;
+
+    @BeforeAll
+    static void start() {
+        app = WebApp.start(Map.of("idempotency.local-cache.enabled", "false",
+                "idempotency.web.max-request-bytes", "4096",
+                "idempotency.web.max-response-bytes", "2048"), BreakWebApp.class);
+        gate = app.bean(Gate.class);
+        store = app.bean(CountingIdempotencyStore.class);
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        gate.reset();
+        store.reset();
+    }
+
+    @Test
+    void neverRunsTheHandlerAgainWhenAResponseBodyAdviceFailsAfterItReturned() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/advice-throws", key, PAYMENT);
+        HttpResponse<byte[]> retry = app.post("/advice-throws", key, PAYMENT);
+
+        assertThat(first.statusCode()).isEqualTo(500);
+        assertThat(gate.runs()).as("handler runs for one key").isEqualTo(1);
+        assertReplayOf(retry, first);
+    }
+
+    static HttpResponse<byte[]> form(WebApp to, String key, String contentType, byte[] body) {
+        return to.send(HttpRequest.newBuilder(to.uri("/raw-forms")).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", contentType).header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
+    static String newKey() {
+        return UUID.randomUUID().toString();
+    }
+
+    static void assertReplayOf(HttpResponse<byte[]> replay, HttpResponse<byte[]> first) {
+        assertThat(replay.statusCode()).isEqualTo(first.statusCode());
+        assertThat(WebApp.text(replay)).isEqualTo(WebApp.text(first));
+        assertThat(replay.body()).isEqualTo(first.body());
+        assertThat(replay.headers().firstValue("Content-Type")).isEqualTo(first.headers().firstValue("Content-Type"));
+        assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+    }
+}
