@@ -64,6 +64,18 @@ class BreakWebIntegrationTest {
         assertReplayOf(retry, first);
     }
 
+    @Test
+    void neverRunsTheHandlerAgainWhenItsViewFailsToRender() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/broken-view", key, PAYMENT);
+        HttpResponse<byte[]> retry = app.post("/broken-view", key, PAYMENT);
+
+        assertThat(first.statusCode()).isEqualTo(500);
+        assertThat(gate.runs()).as("handler runs for one key").isEqualTo(1);
+        assertThat(retry.statusCode()).isEqualTo(500);
+    }
+
     static HttpResponse<byte[]> form(WebApp to, String key, String contentType, byte[] body) {
         return to.send(HttpRequest.newBuilder(to.uri("/raw-forms")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType).header("Idempotency-Key", key)
