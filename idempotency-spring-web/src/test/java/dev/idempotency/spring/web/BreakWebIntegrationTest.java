@@ -76,6 +76,20 @@ class BreakWebIntegrationTest {
         assertThat(retry.statusCode()).isEqualTo(500);
     }
 
+    @Test
+    void keepsTheBodyAHandlerWroteToTheRequestContextsResponse() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/context-writes", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/context-writes", key, PAYMENT);
+
+        // The request context holds the container's response, not the held one: what the handler wrote there is
+        // cut to the held body's length (0) when the held response is committed.
+        assertThat(WebApp.text(first)).isEqualTo("written 4242 run 1");
+        assertReplayOf(replay, first);
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
     static HttpResponse<byte[]> form(WebApp to, String key, String contentType, byte[] body) {
         return to.send(HttpRequest.newBuilder(to.uri("/raw-forms")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType).header("Idempotency-Key", key)
