@@ -90,6 +90,19 @@ class BreakWebIntegrationTest {
         assertThat(gate.runs()).isEqualTo(1);
     }
 
+    @Test
+    void replaysAHeaderThatAFilterSetBeforeTheHandlerOnceAsTheFirstResponseHadIt() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/languages", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/languages", key, PAYMENT);
+
+        assertThat(first.headers().allValues("Content-Language")).containsExactly("de");
+        assertReplayOf(replay, first);
+        assertThat(replay.headers().allValues("Content-Language")).containsExactly("de");
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
     static HttpResponse<byte[]> form(WebApp to, String key, String contentType, byte[] body) {
         return to.send(HttpRequest.newBuilder(to.uri("/raw-forms")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType).header("Idempotency-Key", key)
