@@ -103,6 +103,18 @@ class BreakWebIntegrationTest {
         assertThat(gate.runs()).isEqualTo(1);
     }
 
+    @Test
+    void replaysThePathWithAPercentEncodedUnreservedCharacterAsTheSamePath() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/items/abc", key, PAYMENT);
+        HttpResponse<byte[]> encoded = app.post("/items/a%62c", key, PAYMENT);
+
+        assertThat(WebApp.text(first)).isEqualTo("item abc run 1");
+        assertReplayOf(encoded, first);
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
     static HttpResponse<byte[]> form(WebApp to, String key, String contentType, byte[] body) {
         return to.send(HttpRequest.newBuilder(to.uri("/raw-forms")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType).header("Idempotency-Key", key)
