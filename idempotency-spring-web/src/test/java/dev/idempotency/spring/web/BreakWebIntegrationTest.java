@@ -115,6 +115,23 @@ class BreakWebIntegrationTest {
         assertThat(gate.runs()).isEqualTo(1);
     }
 
+    @Test
+    void refusesAChunkedMultipartBodyOverMaxRequestBytesWith413() {
+        String boundary = "chunked-boundary";
+        String body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n" + "x".repeat(65536) + "\r\n--" + boundary + "--\r\n";
+        byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
+        HttpRequest request = HttpRequest.newBuilder(app.uri("/big-uploads")).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .header("Idempotency-Key", newKey())
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))).build();
+
+        HttpResponse<byte[]> response = app.send(request);
+
+        assertProblem(response, 413, "Request too large");
+        assertThat(gate.runs()).isZero();
+    }
+
     static HttpResponse<byte[]> form(WebApp to, String key, String contentType, byte[] body) {
         return to.send(HttpRequest.newBuilder(to.uri("/raw-forms")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType).header("Idempotency-Key", key)
