@@ -132,6 +132,21 @@ class BreakWebIntegrationTest {
         assertThat(gate.runs()).isZero();
     }
 
+    @Test
+    void keepsOnlyTheProblemDetailOfAnErrorTheHandlerSentBeforeReturningABody() throws Exception {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/errors-then-body", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/errors-then-body", key, PAYMENT);
+
+        // The container ignores what is written after sendError; the held response appends it to the problem (and
+        // the converter's Content-Type replaces application/problem+json), for the first client and every replay.
+        assertThat(WebApp.text(first)).doesNotContain("body after the error");
+        assertThat(assertProblem(first, 410, "Gone").path("detail").asString()).isEqualTo("The offer expired");
+        assertReplayOf(replay, first);
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
     static HttpResponse<byte[]> form(WebApp to, String key, String contentType, byte[] body) {
         return to.send(HttpRequest.newBuilder(to.uri("/raw-forms")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType).header("Idempotency-Key", key)
