@@ -167,6 +167,28 @@ public class BreakWebApp implements WebMvcConfigurer {
             return CompletableFuture.supplyAsync(() -> "later " + payment.card() + " run " + gate.pass());
         }
 
+        /** Raw forms, without the framework: what the application answers to a form on its own. */
+        @PostMapping(path = "/raw-forms-plain", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+        public String plainForm(@RequestParam Map<String, String> fields) {
+            return "form " + fields;
+        }
+
+        /** A PUT of a form, whose body Boot's FormContentFilter reads as parameters before the handler. */
+        @Idempotent
+        @org.springframework.web.bind.annotation.PutMapping(path = "/put-forms",
+                consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+        public String putForm(@RequestParam Map<String, String> fields) {
+            return "put " + fields + " run " + gate.pass();
+        }
+
+        /** A final exception that no exception handler of the application answers (Boot's error page does). */
+        @Idempotent(finalExceptions = UnsupportedOperationException.class)
+        @PostMapping("/unanswered-finals")
+        public String unansweredFinal(@RequestBody Payment payment) {
+            gate.pass();
+            throw new UnsupportedOperationException("final, unanswered (test)");
+        }
+
         /** Writes to the response that the request context holds (the container's), and returns nothing. */
         @Idempotent
         @PostMapping("/context-writes")

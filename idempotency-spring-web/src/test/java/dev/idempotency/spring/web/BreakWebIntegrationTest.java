@@ -147,6 +147,23 @@ class BreakWebIntegrationTest {
         assertThat(gate.runs()).isEqualTo(1);
     }
 
+    @Test
+    void answersAFormWithAMalformedPercentEscapeAsTheApplicationDoesWithoutTheFramework() {
+        String type = "application/x-www-form-urlencoded";
+        byte[] body = "a=%ZZ&b=2".getBytes(StandardCharsets.US_ASCII);
+
+        HttpResponse<byte[]> plain = app.send(HttpRequest.newBuilder(app.uri("/raw-forms-plain"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", type)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+        HttpResponse<byte[]> idempotent = form(app, newKey(), type, body);
+
+        // Without the framework the container refuses the form (400); with it, the buffered form's parameters throw
+        // URLDecoder's IllegalArgumentException inside the handler's argument resolution: a 500.
+        assertThat(plain.statusCode()).isEqualTo(400);
+        assertThat(idempotent.statusCode()).as(WebApp.text(idempotent)).isEqualTo(plain.statusCode());
+        assertThat(gate.runs()).isZero();
+    }
+
     static HttpResponse<byte[]> form(WebApp to, String key, String contentType, byte[] body) {
         return to.send(HttpRequest.newBuilder(to.uri("/raw-forms")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType).header("Idempotency-Key", key)
