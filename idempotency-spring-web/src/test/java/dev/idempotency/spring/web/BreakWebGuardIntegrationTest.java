@@ -251,6 +251,42 @@ class BreakWebGuardIntegrationTest {
         assertThat(store.releases()).isZero();
     }
 
+    @Test
+    void fingerprintsAPutFormThatBootsFormContentFilterReadBeforeTheHandler() {
+        String key = newKey();
+        String type = "application/x-www-form-urlencoded";
+
+        HttpResponse<byte[]> first = put(key, type, "a=1&b=2");
+        HttpResponse<byte[]> replay = put(key, type, "a=1&b=2");
+        HttpResponse<byte[]> other = put(key, type, "a=1&b=3");
+
+        assertThat(WebApp.text(first)).isEqualTo("put {a=1, b=2} run 1");
+        assertReplayOf(replay, first);
+        assertProblem(other, 422, "Idempotency key reused");
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
+    @Test
+    void replaysAFinalExceptionThatOnlyBootsErrorPageAnswersWithTheReplayedHeader() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/unanswered-finals", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/unanswered-finals", key, PAYMENT);
+
+        assertThat(first.statusCode()).isEqualTo(500);
+        assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        assertThat(replay.statusCode()).isEqualTo(500);
+        assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(gate.runs()).isEqualTo(1);
+        assertThat(store.releases()).isZero();
+    }
+
+    private static HttpResponse<byte[]> put(String key, String type, String body) {
+        return app.send(HttpRequest.newBuilder(app.uri("/put-forms")).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", type).header("Idempotency-Key", key)
+                .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
     /** A multipart POST to /file-pairs of two parts named "file". */
     private static HttpResponse<byte[]> files(String key, String boundary, String name1, String bytes1, String name2,
             String bytes2) {
