@@ -167,6 +167,12 @@ public class BreakWebApp implements WebMvcConfigurer {
             return CompletableFuture.supplyAsync(() -> "later " + payment.card() + " run " + gate.pass());
         }
 
+        /** The same upload, without the framework. */
+        @PostMapping(path = "/file-pairs-plain", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+        public String plainPairs(@RequestPart("file") List<MultipartFile> files) throws IOException {
+            return "plain files " + files.size();
+        }
+
         /** Raw forms, without the framework: what the application answers to a form on its own. */
         @PostMapping(path = "/raw-forms-plain", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
         public String plainForm(@RequestParam Map<String, String> fields) {
