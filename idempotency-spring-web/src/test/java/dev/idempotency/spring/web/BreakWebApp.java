@@ -173,6 +173,12 @@ public class BreakWebApp implements WebMvcConfigurer {
             return "plain files " + files.size();
         }
 
+        /** Not idempotent: the target of a forward. */
+        @PostMapping("/plain-receipts/{id}")
+        public String plainReceipt(@PathVariable String id) {
+            return "receipt " + id;
+        }
+
         /** Raw forms, without the framework: what the application answers to a form on its own. */
         @PostMapping(path = "/raw-forms-plain", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
         public String plainForm(@RequestParam Map<String, String> fields) {
@@ -277,6 +283,21 @@ public class BreakWebApp implements WebMvcConfigurer {
                 }
             };
             return new ModelAndView(failing);
+        }
+
+        /** Forwards to another idempotent endpoint (a legacy route kept as an alias). */
+        @Idempotent
+        @PostMapping("/v1/items/{id}")
+        public String legacyItem(@PathVariable String id) {
+            return "forward:/items/" + id;
+        }
+
+        /** Forwards to an endpoint that is not idempotent. */
+        @Idempotent
+        @PostMapping("/v1/receipts/{id}")
+        public String legacyReceipt(@PathVariable String id) {
+            gate.pass();
+            return "forward:/plain-receipts/" + id;
         }
 
         @Idempotent

@@ -164,6 +164,20 @@ class BreakWebIntegrationTest {
         assertThat(gate.runs()).isZero();
     }
 
+    @Test
+    void answersAForwardToAnEndpointThatIsNotIdempotentWithItsBodyAndReplaysIt() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/v1/receipts/r-1", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/v1/receipts/r-1", key, PAYMENT);
+
+        // The container finishes the response when the forward returns, before the held body is written: the
+        // first client gets a 200 with Content-Length 0, while the replay has the body.
+        assertThat(WebApp.text(first)).isEqualTo("receipt r-1");
+        assertReplayOf(replay, first);
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
     static HttpResponse<byte[]> form(WebApp to, String key, String contentType, byte[] body) {
         return to.send(HttpRequest.newBuilder(to.uri("/raw-forms")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType).header("Idempotency-Key", key)
