@@ -178,6 +178,22 @@ class BreakWebIntegrationTest {
         assertThat(gate.runs()).isEqualTo(1);
     }
 
+    @Test
+    void answersAForwardToAnotherIdempotentEndpointWithTheTargetsResponse() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/v1/items/abc", key, PAYMENT);
+        HttpResponse<byte[]> retry = app.post("/v1/items/abc", key, PAYMENT);
+
+        // The forwarded request meets the key that the forwarding request holds: the framework's own 422 is written
+        // into the held response (the client gets it with an empty body), kept as the endpoint's answer, and
+        // replayed to every retry; the target never runs.
+        assertThat(first.statusCode()).as(WebApp.text(first)).isEqualTo(200);
+        assertThat(WebApp.text(first)).isEqualTo("item abc run 1");
+        assertReplayOf(retry, first);
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
     static HttpResponse<byte[]> form(WebApp to, String key, String contentType, byte[] body) {
         return to.send(HttpRequest.newBuilder(to.uri("/raw-forms")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType).header("Idempotency-Key", key)
