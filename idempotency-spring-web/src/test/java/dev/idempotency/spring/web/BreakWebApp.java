@@ -179,6 +179,19 @@ public class BreakWebApp implements WebMvcConfigurer {
             return "receipt " + id;
         }
 
+        /** A body the handler compressed itself, with its Content-Encoding (a pre-compressed report, say). */
+        @Idempotent
+        @PostMapping("/compressed")
+        public org.springframework.http.ResponseEntity<byte[]> compressed(@RequestBody Payment payment)
+                throws IOException {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(bytes)) {
+                gzip.write(("report " + payment.card() + " run " + gate.pass()).getBytes(StandardCharsets.UTF_8));
+            }
+            return org.springframework.http.ResponseEntity.ok().contentType(MediaType.TEXT_PLAIN)
+                    .header("Content-Encoding", "gzip").body(bytes.toByteArray());
+        }
+
         /** Raw forms, without the framework: what the application answers to a form on its own. */
         @PostMapping(path = "/raw-forms-plain", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
         public String plainForm(@RequestParam Map<String, String> fields) {

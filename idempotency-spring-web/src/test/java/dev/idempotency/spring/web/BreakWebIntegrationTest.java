@@ -194,6 +194,21 @@ class BreakWebIntegrationTest {
         assertThat(gate.runs()).isEqualTo(1);
     }
 
+    @Test
+    void replaysACompressedBodyWithTheContentEncodingThatMakesItReadable() {
+        String key = newKey();
+
+        HttpResponse<byte[]> first = app.post("/compressed", key, PAYMENT);
+        HttpResponse<byte[]> replay = app.post("/compressed", key, PAYMENT);
+
+        // The body bytes are kept, but not the header that says what they are: a replay hands gzip bytes to a
+        // client told nothing of the encoding (Content-Encoding is not among the default stored-headers).
+        assertThat(first.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        assertReplayOf(replay, first);
+        assertThat(replay.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        assertThat(gate.runs()).isEqualTo(1);
+    }
+
     static HttpResponse<byte[]> form(WebApp to, String key, String contentType, byte[] body) {
         return to.send(HttpRequest.newBuilder(to.uri("/raw-forms")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType).header("Idempotency-Key", key)
