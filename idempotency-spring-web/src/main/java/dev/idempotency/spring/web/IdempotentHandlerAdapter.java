@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
+import org.springframework.core.MethodParameter;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -33,7 +34,11 @@ import org.springframework.web.servlet.View;
 import org.springframework.web.servlet.ViewResolver;
 import org.springframework.web.servlet.support.RequestContextUtils;
 import org.springframework.http.server.ServletServerHttpResponse;
+import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
+import org.springframework.web.method.support.HandlerMethodReturnValueHandlerComposite;
+import org.springframework.web.method.support.ModelAndViewContainer;
 import org.springframework.web.servlet.HandlerAdapter;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.ModelAndView;
@@ -65,6 +70,10 @@ import jakarta.servlet.http.Part;
 final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
 
     private static final HexFormat HEX = HexFormat.of();
+    /** Set while an idempotent handler runs: its return value handlers then mark that the method returned. */
+    static final String RUNNING_ATTRIBUTE = IdempotentHandlerAdapter.class.getName() + ".RUNNING";
+    /** Set once the handler method returned, before its return value is handled (written, a view chosen). */
+    static final String RETURNED_ATTRIBUTE = IdempotentHandlerAdapter.class.getName() + ".RETURNED";
     private static final Logger log = LoggerFactory.getLogger(IdempotentHandlerAdapter.class);
 
     private final IdempotentEndpoints endpoints;
@@ -318,13 +327,21 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     private StoredResponse run(BufferedRequest request, CapturingResponse capture, HttpServletResponse response,
             Object handler, int storeLimit, Run run) throws Exception {
         ModelAndView view;
+        request.setAttribute(RUNNING_ATTRIBUTE, Boolean.TRUE);
         try {
             view = delegate().handle(request, capture, handler);
-        } catch (HttpMessageNotWritableException | HttpMediaTypeNotAcceptableException e) {
-            // The handler method returned, so its effects happened: what the client gets for the value that could
-            // not be written is the final answer, kept whatever its status, never a release.
-            resolve(request, capture, handler, e);
-            return keep(capture, storeLimit);
+        } catch (Exception e) {
+            if (!(e instanceof HttpMessageNotWritableException || e instanceof HttpMediaTypeNotAcceptableException
+                    || request.getAttribute(RETURNED_ATTRIBUTE) != null)) {
+                throw e;
+            }
+            // The handler method returned, so its effects happened: what the client gets for a failure after it
+            // (a value that could not be written, a ResponseBodyAdvice that threw) is the final answer, kept
+            // whatever its status, never a release.
+            return afterReturn(request, capture, handler, e, storeLimit);
+        } finally {
+            request.removeAttribute(RUNNING_ATTRIBUTE);
+            request.removeAttribute(RETURNED_ATTRIBUTE);
         }
         if (request.isAsyncStarted()) {
             // An asynchronous value the declared return type did not show (Object returning a Callable, say): its
@@ -340,7 +357,14 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             }
             throw new NotStored(null);
         }
-        if (view != null && !render(view, request, capture)) {
+        boolean rendered;
+        try {
+            rendered = view == null || render(view, request, capture);
+        } catch (Exception e) {
+            // A view that failed to render, after the handler returned: answered and kept, never released.
+            return afterReturn(request, capture, handler, e, storeLimit);
+        }
+        if (!rendered) {
             // A view no resolver knows here: the dispatcher renders it after the handler, beyond capture.
             capture.passThrough();
             if (config.oversized() == OversizedPolicy.REFUSE) {
@@ -354,6 +378,15 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         if (capture.errorSent() || !isFinal(response.getStatus())) {
             throw new NotStored(null);
         }
+        return keep(capture, storeLimit);
+    }
+
+    /** The application's answer to a failure after the handler method returned, kept whatever its status. */
+    private StoredResponse afterReturn(HttpServletRequest request, CapturingResponse capture, Object handler,
+            Exception failure, int storeLimit) throws IOException {
+        log.warn("The idempotent endpoint {} failed after its handler method returned: the answer to the failure is"
+                + " kept and replayed, and the handler does not run again for the key.", handler, failure);
+        resolve(request, capture, handler, failure);
         return keep(capture, storeLimit);
     }
 
@@ -512,9 +545,45 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
                 throw new IllegalStateException("Idempotent endpoints need one RequestMappingHandlerAdapter bean"
                         + " (Spring MVC's, from @EnableWebMvc or Spring Boot), but there is none or several");
             }
+            markReturns(adapter);
             delegate = adapter;
         }
         return adapter;
+    }
+
+    /**
+     * Puts one return value handler in front of the adapter's, which marks (for an idempotent run) that the handler
+     * method returned and then hands the value to the adapter's own handlers, as they were: whatever fails after
+     * that (a {@code ResponseBodyAdvice}, a converter) happened after the method's effects.
+     */
+    private static synchronized void markReturns(RequestMappingHandlerAdapter adapter) {
+        List<HandlerMethodReturnValueHandler> handlers = adapter.getReturnValueHandlers();
+        if (handlers == null || (handlers.size() == 1 && handlers.get(0) instanceof ReturnMarker)) {
+            return;
+        }
+        HandlerMethodReturnValueHandlerComposite original = new HandlerMethodReturnValueHandlerComposite()
+                .addHandlers(handlers);
+        adapter.setReturnValueHandlers(List.of(new ReturnMarker(original)));
+    }
+
+    /** Marks that the handler method returned, then handles its value as the adapter's own handlers do. */
+    private record ReturnMarker(HandlerMethodReturnValueHandlerComposite handlers)
+            implements HandlerMethodReturnValueHandler {
+
+        @Override
+        public boolean supportsReturnType(MethodParameter returnType) {
+            return handlers.supportsReturnType(returnType);
+        }
+
+        @Override
+        public void handleReturnValue(@Nullable Object returnValue, MethodParameter returnType,
+                ModelAndViewContainer mavContainer, NativeWebRequest webRequest) throws Exception {
+            HttpServletRequest request = webRequest.getNativeRequest(HttpServletRequest.class);
+            if (request != null && request.getAttribute(RUNNING_ATTRIBUTE) != null) {
+                request.setAttribute(RETURNED_ATTRIBUTE, Boolean.TRUE);
+            }
+            handlers.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
+        }
     }
 
     static String sha256(String text) {
