@@ -39,6 +39,8 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     private boolean overflowed;
     private boolean errorSent;
     private boolean clientGone;
+    /** An error was answered into the held body: as the container does after sendError, the rest is ignored. */
+    private boolean errorHeld;
 
     /** {@code instance}: the request's path, for the problem details of an error status. */
     CapturingResponse(HttpServletResponse response, int limit, @Nullable String instance) {
@@ -143,6 +145,9 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     private void write(byte[] bytes, int offset, int length) throws IOException {
+        if (errorHeld) {
+            return;
+        }
         ByteArrayOutputStream buffer = held;
         if (buffer != null && buffer.size() + length > limit) {
             overflowed = true;
@@ -232,12 +237,18 @@ final class CapturingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void reset() {
+        if (errorHeld) {
+            return;
+        }
         response.reset();
         resetHeld();
     }
 
     @Override
     public void resetBuffer() {
+        if (errorHeld) {
+            return;
+        }
         response.resetBuffer();
         resetHeld();
     }
@@ -251,48 +262,86 @@ final class CapturingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void setContentLength(int length) {
-        if (held == null) {
+        if (held == null && !errorHeld) {
             response.setContentLength(length);
         }
     }
 
     @Override
     public void setContentLengthLong(long length) {
-        if (held == null) {
+        if (held == null && !errorHeld) {
             response.setContentLengthLong(length);
         }
     }
 
     @Override
     public void setHeader(String name, @Nullable String value) {
-        if (held == null || !"content-length".equalsIgnoreCase(name)) {
+        if (!errorHeld && (held == null || !"content-length".equalsIgnoreCase(name))) {
             response.setHeader(name, value);
         }
     }
 
     @Override
     public void addHeader(String name, @Nullable String value) {
-        if (held == null || !"content-length".equalsIgnoreCase(name)) {
+        if (!errorHeld && (held == null || !"content-length".equalsIgnoreCase(name))) {
             response.addHeader(name, value);
         }
     }
 
     @Override
     public void setIntHeader(String name, int value) {
-        if (held == null || !"content-length".equalsIgnoreCase(name)) {
+        if (!errorHeld && (held == null || !"content-length".equalsIgnoreCase(name))) {
             response.setIntHeader(name, value);
         }
     }
 
     @Override
     public void addIntHeader(String name, int value) {
-        if (held == null || !"content-length".equalsIgnoreCase(name)) {
+        if (!errorHeld && (held == null || !"content-length".equalsIgnoreCase(name))) {
             response.addIntHeader(name, value);
         }
     }
 
     @Override
+    public void setStatus(int status) {
+        if (!errorHeld) {
+            super.setStatus(status);
+        }
+    }
+
+    @Override
+    public void setContentType(@Nullable String type) {
+        if (!errorHeld) {
+            super.setContentType(type);
+        }
+    }
+
+    @Override
+    public void setCharacterEncoding(@Nullable String encoding) {
+        if (!errorHeld) {
+            super.setCharacterEncoding(encoding);
+        }
+    }
+
+    @Override
+    public void setDateHeader(String name, long date) {
+        if (!errorHeld) {
+            super.setDateHeader(name, date);
+        }
+    }
+
+    @Override
+    public void addDateHeader(String name, long date) {
+        if (!errorHeld) {
+            super.addDateHeader(name, date);
+        }
+    }
+
+    @Override
     public void setLocale(Locale locale) {
+        if (errorHeld) {
+            return;
+        }
         super.setLocale(locale);
         if (locale != null && !response.isCommitted()) {
             // What a LocaleResolver (i18n) says, as a header: the container keeps it aside, beyond what is stored.
@@ -307,6 +356,9 @@ final class CapturingResponse extends HttpServletResponseWrapper {
      */
     @Override
     public void sendRedirect(String location, int status, boolean clearBuffer) throws IOException {
+        if (errorHeld) {
+            return;
+        }
         if (held == null || response.isCommitted()) {
             response.sendRedirect(location, status, clearBuffer);
             return;
@@ -340,6 +392,9 @@ final class CapturingResponse extends HttpServletResponseWrapper {
      */
     @Override
     public void sendError(int status, @Nullable String message) throws IOException {
+        if (errorHeld) {
+            return;
+        }
         if (held == null || response.isCommitted()) {
             errorSent = true;
             response.sendError(status, message);
@@ -360,6 +415,8 @@ final class CapturingResponse extends HttpServletResponseWrapper {
                 .append(quote(known == null ? "Error" : known.getReasonPhrase())).append('}');
         byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
         write(bytes, 0, bytes.length);
+        // As the container after sendError: later writes, header changes and errors are ignored.
+        errorHeld = true;
     }
 
     @Override
