@@ -35,6 +35,9 @@ import org.springframework.web.servlet.ViewResolver;
 import org.springframework.web.servlet.support.RequestContextUtils;
 import org.springframework.http.server.ServletServerHttpResponse;
 import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandlerComposite;
@@ -189,6 +192,11 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         try {
             stored = operation.execute(scoped, payload, () -> {
                 run.ran = true;
+                // The request context answers the held response while the handler runs (a handler, or a bean of
+                // it, that writes to RequestContextHolder's response writes where the body is held).
+                RequestAttributes previous = RequestContextHolder.getRequestAttributes();
+                HeldAttributes attributes = new HeldAttributes(buffered, capture, previous);
+                RequestContextHolder.setRequestAttributes(attributes);
                 try {
                     return run(buffered, capture, response, handler, engine.store().maxResultBytes(), run);
                 } catch (NotStored notStored) {
@@ -196,6 +204,9 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
                 } catch (Exception | Error e) {
                     run.thrown = e;
                     throw e;
+                } finally {
+                    RequestContextHolder.setRequestAttributes(previous);
+                    attributes.requestCompleted();
                 }
             });
         } catch (NotStored notStored) {
@@ -564,6 +575,29 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         HandlerMethodReturnValueHandlerComposite original = new HandlerMethodReturnValueHandlerComposite()
                 .addHandlers(handlers);
         adapter.setReturnValueHandlers(List.of(new ReturnMarker(original)));
+    }
+
+    /**
+     * The request context while an idempotent handler runs: the held response; request-scoped beans' destruction
+     * callbacks are registered with the dispatcher's context, which ends with the request.
+     */
+    private static final class HeldAttributes extends ServletRequestAttributes {
+
+        private final @Nullable RequestAttributes outer;
+
+        HeldAttributes(HttpServletRequest request, HttpServletResponse response, @Nullable RequestAttributes outer) {
+            super(request, response);
+            this.outer = outer;
+        }
+
+        @Override
+        public void registerDestructionCallback(String name, Runnable callback, int scope) {
+            if (outer != null) {
+                outer.registerDestructionCallback(name, callback, scope);
+            } else {
+                super.registerDestructionCallback(name, callback, scope);
+            }
+        }
     }
 
     /** Marks that the handler method returned, then handles its value as the adapter's own handlers do. */
