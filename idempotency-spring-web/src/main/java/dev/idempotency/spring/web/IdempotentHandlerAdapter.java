@@ -466,7 +466,17 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
                     + " returned), so it cannot be replayed. The handler did not run again.");
         }
         response.setStatus(stored.status());
-        stored.headers().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
+        // Each stored header replaces what a filter set before the handler (as the handler's did the first time):
+        // its first value set, any further ones added.
+        stored.headers().forEach((name, values) -> {
+            for (int i = 0; i < values.size(); i++) {
+                if (i == 0) {
+                    response.setHeader(name, values.get(i));
+                } else {
+                    response.addHeader(name, values.get(i));
+                }
+            }
+        });
         response.setHeader(IdempotencyWebConfig.REPLAYED_HEADER, "true");
         response.setContentLength(body.length);
         if (body.length > 0) {
