@@ -43,6 +43,11 @@ final class BufferedRequest extends HttpServletRequestWrapper {
         this.oversized = oversized;
     }
 
+    /** A multipart request whose parts were parsed: its body is the parts', not read here. */
+    static BufferedRequest parsed(HttpServletRequest request) throws IOException {
+        return new BufferedRequest(request, new byte[0], request.getInputStream(), false);
+    }
+
     /** Reads at most {@code limit} bytes; a declared length over it is not read at all. */
     static BufferedRequest read(HttpServletRequest request, int limit) throws IOException {
         long declared = request.getContentLengthLong();

@@ -42,7 +42,9 @@ import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandlerComposite;
 import org.springframework.web.method.support.ModelAndViewContainer;
+import org.springframework.web.multipart.MultipartHttpServletRequest;
 import org.springframework.web.servlet.HandlerAdapter;
+import org.springframework.web.util.WebUtils;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.ModelAndView;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
@@ -173,7 +175,20 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             }
             return delegate().handle(request, response, handler);
         }
-        BufferedRequest buffered = BufferedRequest.read(request, config.maxRequestBytes());
+        BufferedRequest buffered;
+        if (multipart && request.getContentLengthLong() <= config.maxRequestBytes()) {
+            // Its parts, parsed now if they were not (resolve-lazily), before anything reads the body: the limit
+            // holds for their total size, which a chunked body does not declare.
+            if (partsSize(request) > config.maxRequestBytes()) {
+                if (config.oversized() == OversizedPolicy.REFUSE) {
+                    throw new RequestTooLargeException(config.maxRequestBytes());
+                }
+                return delegate().handle(request, response, handler);
+            }
+            buffered = BufferedRequest.parsed(request);
+        } else {
+            buffered = BufferedRequest.read(request, config.maxRequestBytes());
+        }
         if (urlEncoded) {
             buffered.form();
         }
@@ -545,6 +560,26 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         }
         parts.sort(Comparator.comparing(part -> (String) part.get("name")));
         return parts;
+    }
+
+    /**
+     * Parses the parts of a multipart request if nothing did yet (Spring's lazily resolving multipart request, with
+     * its own answers to a malformed or too large body), and returns their total size in bytes.
+     */
+    private static long partsSize(HttpServletRequest request) throws IOException {
+        MultipartHttpServletRequest spring = WebUtils.getNativeRequest(request, MultipartHttpServletRequest.class);
+        if (spring != null) {
+            spring.getMultiFileMap();
+        }
+        long total = 0;
+        try {
+            for (Part part : request.getParts()) {
+                total += Math.max(0, part.getSize());
+            }
+        } catch (jakarta.servlet.ServletException e) {
+            throw new IOException("Cannot read the parts of a multipart request", e);
+        }
+        return total;
     }
 
     private static boolean isUrlEncodedForm(HttpServletRequest request) {
