@@ -511,7 +511,8 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         payload.put("method", request.getMethod());
         payload.put("route", String.valueOf(request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE)));
         // The path too: the same key on /orders/2/refunds is another request than on /orders/1/refunds.
-        payload.put("path", request.getRequestURI());
+        // Normalised as RFC 3986 (6.2.2) says: /items/a%62c is /items/abc, %2f is %2F, but %2F stays apart from /.
+        payload.put("path", normalizedPath(request.getRequestURI()));
         String query = request.getQueryString();
         if (config.includeQuery() && query != null) {
             payload.put("query", query);
@@ -529,6 +530,39 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             payload.put("parameters", values);
         }
         return payload;
+    }
+
+    /**
+     * A request path with its percent-encoding normalised (RFC 3986, 6.2.2.1 and 6.2.2.2): an escaped unreserved
+     * character ({@code ALPHA / DIGIT / - . _ ~}) decoded, every other escape kept with upper-case hex digits, so
+     * that an escaped reserved character ({@code %2F}) stays another path than the character itself.
+     */
+    static String normalizedPath(String path) {
+        if (path.indexOf('%') < 0) {
+            return path;
+        }
+        StringBuilder normal = new StringBuilder(path.length());
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            int high;
+            int low;
+            if (c == '%' && i + 2 < path.length() && (high = Character.digit(path.charAt(i + 1), 16)) >= 0
+                    && (low = Character.digit(path.charAt(i + 2), 16)) >= 0) {
+                char decoded = (char) (high * 16 + low);
+                if ((decoded >= 'A' && decoded <= 'Z') || (decoded >= 'a' && decoded <= 'z')
+                        || (decoded >= '0' && decoded <= '9') || decoded == '-' || decoded == '.' || decoded == '_'
+                        || decoded == '~') {
+                    normal.append(decoded);
+                } else {
+                    normal.append('%').append(Character.toUpperCase(path.charAt(i + 1)))
+                            .append(Character.toUpperCase(path.charAt(i + 2)));
+                }
+                i += 2;
+            } else {
+                normal.append(c);
+            }
+        }
+        return normal.toString();
     }
 
     /**
