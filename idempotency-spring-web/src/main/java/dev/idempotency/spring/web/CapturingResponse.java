@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -115,6 +117,28 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         if (bytes.size() > 0) {
             toClient(bytes.toByteArray(), 0, bytes.size());
         }
+    }
+
+    /**
+     * While a forward renders into this response: it wraps a stand-in that answers as the container's response but
+     * is no wrapper of it, so that the container, which finishes the response it finds beneath a forward's wrappers
+     * when the forward returns, leaves it open for the held body.
+     */
+    void detachFromContainer() {
+        HttpServletResponse container = response;
+        setResponse((HttpServletResponse) Proxy.newProxyInstance(HttpServletResponse.class.getClassLoader(),
+                new Class<?>[] { HttpServletResponse.class }, (proxy, method, args) -> {
+                    try {
+                        return method.invoke(container, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                }));
+    }
+
+    /** After a forward: wraps the container's response again. */
+    void attachToContainer() {
+        setResponse(response);
     }
 
     /** Whether the client's connection failed while the body was written to it. */

@@ -44,6 +44,7 @@ import org.springframework.web.method.support.HandlerMethodReturnValueHandlerCom
 import org.springframework.web.method.support.ModelAndViewContainer;
 import org.springframework.web.multipart.MultipartHttpServletRequest;
 import org.springframework.web.servlet.HandlerAdapter;
+import org.springframework.web.servlet.view.InternalResourceView;
 import org.springframework.web.util.WebUtils;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.ModelAndView;
@@ -122,10 +123,12 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     @Override
     public @Nullable ModelAndView handle(HttpServletRequest request, HttpServletResponse response, Object handler)
             throws Exception {
-        if (request.getDispatcherType() == DispatcherType.ASYNC
+        if (request.getDispatcherType() != DispatcherType.REQUEST
                 || IdempotencyWebConfig.SAFE_METHODS.contains(request.getMethod())) {
-            // The second half of a request that went asynchronous: its first half decided what the key holds. Or a
-            // safe method (a GET, its HEAD) of a handler mapped to several: it changes nothing, so nothing to dedupe.
+            // Only the client's request is idempotent: the second half of one that went asynchronous (its first half
+            // decided what the key holds), a forward or an include from an endpoint that holds the key (its response
+            // is the forwarding endpoint's, held and kept there), an error page. Or a safe method (a GET, its HEAD)
+            // of a handler mapped to several: it changes nothing, so nothing to dedupe.
             return delegate().handle(request, response, handler);
         }
         HandlerMethod method = (HandlerMethod) handler;
@@ -345,7 +348,20 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             request.setAttribute(View.RESPONSE_STATUS_ATTRIBUTE, view.getStatus());
             capture.setStatus(view.getStatus().value());
         }
-        resolved.render(view.getModel(), request, capture);
+        // A forward (a "forward:" view, a JSP): the container finishes the response it finds beneath the wrappers
+        // when the forward returns, before the held body is written; while it runs, nothing leads it there.
+        boolean forward = resolved instanceof InternalResourceView && !capture.isCommitted()
+                && !WebUtils.isIncludeRequest(request);
+        if (forward) {
+            capture.detachFromContainer();
+        }
+        try {
+            resolved.render(view.getModel(), request, capture);
+        } finally {
+            if (forward) {
+                capture.attachToContainer();
+            }
+        }
         return true;
     }
 
