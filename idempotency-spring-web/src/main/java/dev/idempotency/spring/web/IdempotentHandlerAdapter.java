@@ -492,9 +492,10 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         byte[] body = stored.body();
         if (body == null) {
             throw new IdempotencyReplayException(namespace, namespace + "#" + sha256(key), "The first request with"
-                    + " this key ran and answered " + stored.status() + ", but its response was not kept (too large"
-                    + " for idempotency.web.max-response-bytes or the store's limit, or written after the handler"
-                    + " returned), so it cannot be replayed. The handler did not run again.");
+                    + " this key ran, but its response was not kept (too large for"
+                    + " idempotency.web.max-response-bytes or the store's limit, or written after the handler"
+                    + " returned: an asynchronous value, a view rendered after it), so it cannot be replayed. The"
+                    + " handler did not run again.");
         }
         response.setStatus(stored.status());
         // Each stored header replaces what a filter set before the handler (as the handler's did the first time):
