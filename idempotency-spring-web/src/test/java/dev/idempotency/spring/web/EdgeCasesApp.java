@@ -47,14 +47,14 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * Endpoints that take the paths a hostile reviewer takes: work after the handler method returned (a body advice, an
+ * Endpoints on the edges: work after the handler method returned (a body advice, an
  * interceptor's postHandle, a view that fails to render), a write around the held response, a filter that sets a
  * stored header, encoded paths and chunked uploads.
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@Import({ PaymentsApp.class, BreakWebApp.Endpoints.class, BreakWebApp.Pages.class, BreakWebApp.FailingAdvice.class })
-public class BreakWebApp implements WebMvcConfigurer {
+@Import({ PaymentsApp.class, EdgeCasesApp.Endpoints.class, EdgeCasesApp.Pages.class, EdgeCasesApp.FailingAdvice.class })
+public class EdgeCasesApp implements WebMvcConfigurer {
 
     /** While armed, the next postHandle fails once (a transient failure, as of an audit write). */
     public static final AtomicInteger POST_HANDLE_FAILURES = new AtomicInteger();

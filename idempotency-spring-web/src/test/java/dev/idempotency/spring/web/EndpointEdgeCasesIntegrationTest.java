@@ -21,10 +21,11 @@ import dev.idempotency.spring.web.testing.WebApp;
 import dev.idempotency.testing.CountingIdempotencyStore;
 
 /**
- * What a hostile reviewer found on a real Tomcat: each test asserts the documented behaviour and how often the handler
- * ran.
+ * Edge cases of idempotent endpoints on a real Tomcat (work after the handler method returned, writes around the held
+ * response, forwards, encoded paths, chunked uploads, malformed forms): each test asserts the documented behaviour and
+ * how often the handler ran.
  */
-class BreakWebIntegrationTest {
+class EndpointEdgeCasesIntegrationTest {
 
     private static final String PAYMENT = "{\"card\":\"4242\",\"amount\":1000}";
 
@@ -36,7 +37,7 @@ class BreakWebIntegrationTest {
     static void start() {
         app = WebApp.start(Map.of("idempotency.local-cache.enabled", "false",
                 "idempotency.web.max-request-bytes", "4096",
-                "idempotency.web.max-response-bytes", "2048"), BreakWebApp.class);
+                "idempotency.web.max-response-bytes", "2048"), EdgeCasesApp.class);
         gate = app.bean(Gate.class);
         store = app.bean(CountingIdempotencyStore.class);
     }
@@ -83,8 +84,8 @@ class BreakWebIntegrationTest {
         HttpResponse<byte[]> first = app.post("/context-writes", key, PAYMENT);
         HttpResponse<byte[]> replay = app.post("/context-writes", key, PAYMENT);
 
-        // The request context holds the container's response, not the held one: what the handler wrote there is
-        // cut to the held body's length (0) when the held response is committed.
+        // While the handler runs, the request context holds the held response: what the handler wrote there is
+        // kept and replayed (not cut to an empty held body's length).
         assertThat(WebApp.text(first)).isEqualTo("written 4242 run 1");
         assertReplayOf(replay, first);
         assertThat(gate.runs()).isEqualTo(1);
@@ -139,8 +140,8 @@ class BreakWebIntegrationTest {
         HttpResponse<byte[]> first = app.post("/errors-then-body", key, PAYMENT);
         HttpResponse<byte[]> replay = app.post("/errors-then-body", key, PAYMENT);
 
-        // The container ignores what is written after sendError; the held response appends it to the problem (and
-        // the converter's Content-Type replaces application/problem+json), for the first client and every replay.
+        // The container ignores what is written after sendError, and so does the held response: the problem alone
+        // (with its application/problem+json) is what the first client and every replay get.
         assertThat(WebApp.text(first)).doesNotContain("body after the error");
         assertThat(assertProblem(first, 410, "Gone").path("detail").asString()).isEqualTo("The offer expired");
         assertReplayOf(replay, first);
@@ -157,8 +158,8 @@ class BreakWebIntegrationTest {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
         HttpResponse<byte[]> idempotent = form(app, newKey(), type, body);
 
-        // Without the framework the container refuses the form (400); with it, the buffered form's parameters throw
-        // URLDecoder's IllegalArgumentException inside the handler's argument resolution: a 500.
+        // Without the framework the container refuses the form (400); with it, the buffered form's malformed
+        // escape is answered the same (not URLDecoder's IllegalArgumentException, a 500).
         assertThat(plain.statusCode()).isEqualTo(400);
         assertThat(idempotent.statusCode()).as(WebApp.text(idempotent)).isEqualTo(plain.statusCode());
         assertThat(gate.runs()).isZero();
@@ -171,8 +172,8 @@ class BreakWebIntegrationTest {
         HttpResponse<byte[]> first = app.post("/v1/receipts/r-1", key, PAYMENT);
         HttpResponse<byte[]> replay = app.post("/v1/receipts/r-1", key, PAYMENT);
 
-        // The container finishes the response when the forward returns, before the held body is written: the
-        // first client gets a 200 with Content-Length 0, while the replay has the body.
+        // The container finishes the response it finds beneath a forward's wrappers when the forward returns; the
+        // held response hides it while the forward renders, so the first client gets the body, as the replay does.
         assertThat(WebApp.text(first)).isEqualTo("receipt r-1");
         assertReplayOf(replay, first);
         assertThat(gate.runs()).isEqualTo(1);
@@ -185,9 +186,8 @@ class BreakWebIntegrationTest {
         HttpResponse<byte[]> first = app.post("/v1/items/abc", key, PAYMENT);
         HttpResponse<byte[]> retry = app.post("/v1/items/abc", key, PAYMENT);
 
-        // The forwarded request meets the key that the forwarding request holds: the framework's own 422 is written
-        // into the held response (the client gets it with an empty body), kept as the endpoint's answer, and
-        // replayed to every retry; the target never runs.
+        // The forward dispatch passes through unprotected (only the client's request is idempotent): the target
+        // runs once within the forwarding request's key instead of meeting that key again (a kept 422).
         assertThat(first.statusCode()).as(WebApp.text(first)).isEqualTo(200);
         assertThat(WebApp.text(first)).isEqualTo("item abc run 1");
         assertReplayOf(retry, first);
@@ -201,8 +201,8 @@ class BreakWebIntegrationTest {
         HttpResponse<byte[]> first = app.post("/compressed", key, PAYMENT);
         HttpResponse<byte[]> replay = app.post("/compressed", key, PAYMENT);
 
-        // The body bytes are kept, but not the header that says what they are: a replay hands gzip bytes to a
-        // client told nothing of the encoding (Content-Encoding is not among the default stored-headers).
+        // The body bytes are kept with the header that says what they are (Content-Encoding is among the default
+        // stored-headers), so a replay is as readable as the first response.
         assertThat(first.headers().firstValue("Content-Encoding")).hasValue("gzip");
         assertReplayOf(replay, first);
         assertThat(replay.headers().firstValue("Content-Encoding")).hasValue("gzip");

@@ -1,7 +1,7 @@
 package dev.idempotency.spring.web;
 
-import static dev.idempotency.spring.web.BreakWebIntegrationTest.assertReplayOf;
-import static dev.idempotency.spring.web.BreakWebIntegrationTest.newKey;
+import static dev.idempotency.spring.web.EndpointEdgeCasesIntegrationTest.assertReplayOf;
+import static dev.idempotency.spring.web.EndpointEdgeCasesIntegrationTest.newKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpRequest;
@@ -18,7 +18,7 @@ import dev.idempotency.spring.web.PaymentsApp.Gate;
 import dev.idempotency.spring.web.testing.WebApp;
 
 /** Multipart uploads with Boot's {@code spring.servlet.multipart.resolve-lazily=true}: parts parsed on first use. */
-class BreakWebLazyMultipartIntegrationTest {
+class LazyMultipartIntegrationTest {
 
     private static WebApp app;
     private static Gate gate;
@@ -26,7 +26,7 @@ class BreakWebLazyMultipartIntegrationTest {
     @BeforeAll
     static void start() {
         app = WebApp.start(Map.of("idempotency.local-cache.enabled", "false",
-                "spring.servlet.multipart.resolve-lazily", "true"), BreakWebApp.class);
+                "spring.servlet.multipart.resolve-lazily", "true"), EdgeCasesApp.class);
         gate = app.bean(Gate.class);
     }
 
@@ -44,8 +44,8 @@ class BreakWebLazyMultipartIntegrationTest {
         HttpResponse<byte[]> replay = upload("/file-pairs", key);
 
         assertThat(WebApp.text(plain)).isEqualTo("plain files 1");
-        // The adapter reads the raw body before the parts are parsed, so the container finds the stream consumed: no
-        // parts for the fingerprint, none for the handler (a 400 "Required part 'file' is not present", kept).
+        // The adapter resolves the parts before anything reads the body, so they are there for the fingerprint and
+        // for the handler (not a kept 400 "Required part 'file' is not present").
         assertThat(first.statusCode()).as(WebApp.text(first)).isEqualTo(200);
         assertThat(WebApp.text(first)).isEqualTo("files alpha run 1");
         assertReplayOf(replay, first);

@@ -1,7 +1,7 @@
 package dev.idempotency.spring.web;
 
-import static dev.idempotency.spring.web.BreakWebIntegrationTest.assertReplayOf;
-import static dev.idempotency.spring.web.BreakWebIntegrationTest.newKey;
+import static dev.idempotency.spring.web.EndpointEdgeCasesIntegrationTest.assertReplayOf;
+import static dev.idempotency.spring.web.EndpointEdgeCasesIntegrationTest.newKey;
 import static dev.idempotency.spring.web.IdempotentEndpointIntegrationTest.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,7 +30,7 @@ import dev.idempotency.spring.web.testing.WebApp;
 import dev.idempotency.testing.CountingIdempotencyStore;
 
 /** Attacks that did not break the web layer, kept because no other test takes their path. */
-class BreakWebGuardIntegrationTest {
+class EndpointGuardsIntegrationTest {
 
     private static final String PAYMENT = "{\"card\":\"4242\",\"amount\":1000}";
 
@@ -42,7 +42,7 @@ class BreakWebGuardIntegrationTest {
     static void start() {
         app = WebApp.start(Map.of("idempotency.local-cache.enabled", "false",
                 "idempotency.web.max-request-bytes", "4096",
-                "idempotency.web.max-response-bytes", "2048"), BreakWebApp.class);
+                "idempotency.web.max-response-bytes", "2048"), EdgeCasesApp.class);
         gate = app.bean(Gate.class);
         store = app.bean(CountingIdempotencyStore.class);
     }
@@ -92,9 +92,9 @@ class BreakWebGuardIntegrationTest {
 
         byte[] ab = "a=1&b=2".getBytes(StandardCharsets.US_ASCII);
 
-        HttpResponse<byte[]> first = BreakWebIntegrationTest.form(app, key, type, ab);
-        HttpResponse<byte[]> replay = BreakWebIntegrationTest.form(app, key, type, ab);
-        HttpResponse<byte[]> reordered = BreakWebIntegrationTest.form(app, key, type,
+        HttpResponse<byte[]> first = EndpointEdgeCasesIntegrationTest.form(app, key, type, ab);
+        HttpResponse<byte[]> replay = EndpointEdgeCasesIntegrationTest.form(app, key, type, ab);
+        HttpResponse<byte[]> reordered = EndpointEdgeCasesIntegrationTest.form(app, key, type,
                 "b=2&a=1".getBytes(StandardCharsets.US_ASCII));
 
         assertThat(WebApp.text(first)).isEqualTo("form {a=1, b=2} run 1");
@@ -160,9 +160,9 @@ class BreakWebGuardIntegrationTest {
         String key = newKey();
         byte[] body = "name=caf%C3%A9".getBytes(StandardCharsets.US_ASCII);
 
-        HttpResponse<byte[]> utf8 = BreakWebIntegrationTest.form(app, key,
+        HttpResponse<byte[]> utf8 = EndpointEdgeCasesIntegrationTest.form(app, key,
                 "application/x-www-form-urlencoded;charset=UTF-8", body);
-        HttpResponse<byte[]> latin = BreakWebIntegrationTest.form(app, key,
+        HttpResponse<byte[]> latin = EndpointEdgeCasesIntegrationTest.form(app, key,
                 "application/x-www-form-urlencoded;charset=ISO-8859-1", body);
 
         // Boot's CharacterEncodingFilter forces UTF-8 on requests (server.servlet.encoding.force-request): the same
@@ -176,9 +176,9 @@ class BreakWebGuardIntegrationTest {
     void replaysTheResponseTheFirstClientGotWhenAnInterceptorsPostHandleFailsAfterTheHandler() {
         String key = newKey();
 
-        BreakWebApp.POST_HANDLE_FAILURES.set(1);
+        EdgeCasesApp.POST_HANDLE_FAILURES.set(1);
         HttpResponse<byte[]> plain = postOrNull("/post-handle-plain", key, PAYMENT);
-        BreakWebApp.POST_HANDLE_FAILURES.set(1);
+        EdgeCasesApp.POST_HANDLE_FAILURES.set(1);
         HttpResponse<byte[]> first = postOrNull("/post-handle", key, PAYMENT);
         HttpResponse<byte[]> retry = postOrNull("/post-handle", key, PAYMENT);
 
