@@ -426,8 +426,15 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     /** The application's answer to a failure after the handler method returned, kept whatever its status. */
     private StoredResponse afterReturn(HttpServletRequest request, CapturingResponse capture, Object handler,
             Exception failure, int storeLimit) throws IOException {
-        log.warn("The idempotent endpoint {} failed after its handler method returned: the answer to the failure is"
-                + " kept and replayed, and the handler does not run again for the key.", handler, failure);
+        if (failure instanceof HttpMediaTypeNotAcceptableException) {
+            // The client's Accept, not a failure of the application: answered (406) and kept, as before.
+            log.debug("The idempotent endpoint {} has no converter for the client's Accept: the 406 is kept.",
+                    handler);
+        } else {
+            log.warn("The idempotent endpoint {} failed after its handler method returned: the answer to the"
+                    + " failure is kept and replayed, and the handler does not run again for the key.", handler,
+                    failure);
+        }
         resolve(request, capture, handler, failure);
         return keep(capture, storeLimit);
     }
