@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.server.ResponseStatusException;
 
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
@@ -41,6 +43,11 @@ final class BufferedRequest extends HttpServletRequestWrapper {
         this.body = body;
         this.rest = rest;
         this.oversized = oversized;
+    }
+
+    /** A multipart request whose parts were parsed: its body is the parts', not read here. */
+    static BufferedRequest parsed(HttpServletRequest request) throws IOException {
+        return new BufferedRequest(request, new byte[0], request.getInputStream(), false);
     }
 
     /** Reads at most {@code limit} bytes; a declared length over it is not read at all. */
@@ -149,8 +156,8 @@ final class BufferedRequest extends HttpServletRequestWrapper {
                     continue;
                 }
                 int equals = pair.indexOf('=');
-                String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), charset);
-                String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), charset);
+                String name = decode(equals < 0 ? pair : pair.substring(0, equals), charset);
+                String value = equals < 0 ? "" : decode(pair.substring(equals + 1), charset);
                 values.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
             }
             Map<String, String[]> arrays = new LinkedHashMap<>();
@@ -159,6 +166,19 @@ final class BufferedRequest extends HttpServletRequestWrapper {
             parameters = all;
         }
         return all;
+    }
+
+    /**
+     * Decodes a form's name or value; a malformed percent-escape ({@code %ZZ}) is the client's error, a 400 as the
+     * container answers the same form without the framework, never the 500 of URLDecoder's exception.
+     */
+    private static String decode(String text, Charset charset) {
+        try {
+            return URLDecoder.decode(text, charset);
+        } catch (IllegalArgumentException e) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
+                    "The form body has a malformed percent-escape", e);
+        }
     }
 
     @Override

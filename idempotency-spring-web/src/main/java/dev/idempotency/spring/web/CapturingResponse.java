@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -39,6 +41,8 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     private boolean overflowed;
     private boolean errorSent;
     private boolean clientGone;
+    /** An error was answered into the held body: as the container does after sendError, the rest is ignored. */
+    private boolean errorHeld;
 
     /** {@code instance}: the request's path, for the problem details of an error status. */
     CapturingResponse(HttpServletResponse response, int limit, @Nullable String instance) {
@@ -115,6 +119,28 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         }
     }
 
+    /**
+     * While a forward renders into this response: it wraps a stand-in that answers as the container's response but
+     * is no wrapper of it, so that the container, which finishes the response it finds beneath a forward's wrappers
+     * when the forward returns, leaves it open for the held body.
+     */
+    void detachFromContainer() {
+        HttpServletResponse container = response;
+        setResponse((HttpServletResponse) Proxy.newProxyInstance(HttpServletResponse.class.getClassLoader(),
+                new Class<?>[] { HttpServletResponse.class }, (proxy, method, args) -> {
+                    try {
+                        return method.invoke(container, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                }));
+    }
+
+    /** After a forward: wraps the container's response again. */
+    void attachToContainer() {
+        setResponse(response);
+    }
+
     /** Whether the client's connection failed while the body was written to it. */
     boolean clientGone() {
         return clientGone;
@@ -143,6 +169,9 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     private void write(byte[] bytes, int offset, int length) throws IOException {
+        if (errorHeld) {
+            return;
+        }
         ByteArrayOutputStream buffer = held;
         if (buffer != null && buffer.size() + length > limit) {
             overflowed = true;
@@ -232,12 +261,18 @@ final class CapturingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void reset() {
+        if (errorHeld) {
+            return;
+        }
         response.reset();
         resetHeld();
     }
 
     @Override
     public void resetBuffer() {
+        if (errorHeld) {
+            return;
+        }
         response.resetBuffer();
         resetHeld();
     }
@@ -251,48 +286,86 @@ final class CapturingResponse extends HttpServletResponseWrapper {
 
     @Override
     public void setContentLength(int length) {
-        if (held == null) {
+        if (held == null && !errorHeld) {
             response.setContentLength(length);
         }
     }
 
     @Override
     public void setContentLengthLong(long length) {
-        if (held == null) {
+        if (held == null && !errorHeld) {
             response.setContentLengthLong(length);
         }
     }
 
     @Override
     public void setHeader(String name, @Nullable String value) {
-        if (held == null || !"content-length".equalsIgnoreCase(name)) {
+        if (!errorHeld && (held == null || !"content-length".equalsIgnoreCase(name))) {
             response.setHeader(name, value);
         }
     }
 
     @Override
     public void addHeader(String name, @Nullable String value) {
-        if (held == null || !"content-length".equalsIgnoreCase(name)) {
+        if (!errorHeld && (held == null || !"content-length".equalsIgnoreCase(name))) {
             response.addHeader(name, value);
         }
     }
 
     @Override
     public void setIntHeader(String name, int value) {
-        if (held == null || !"content-length".equalsIgnoreCase(name)) {
+        if (!errorHeld && (held == null || !"content-length".equalsIgnoreCase(name))) {
             response.setIntHeader(name, value);
         }
     }
 
     @Override
     public void addIntHeader(String name, int value) {
-        if (held == null || !"content-length".equalsIgnoreCase(name)) {
+        if (!errorHeld && (held == null || !"content-length".equalsIgnoreCase(name))) {
             response.addIntHeader(name, value);
         }
     }
 
     @Override
+    public void setStatus(int status) {
+        if (!errorHeld) {
+            super.setStatus(status);
+        }
+    }
+
+    @Override
+    public void setContentType(@Nullable String type) {
+        if (!errorHeld) {
+            super.setContentType(type);
+        }
+    }
+
+    @Override
+    public void setCharacterEncoding(@Nullable String encoding) {
+        if (!errorHeld) {
+            super.setCharacterEncoding(encoding);
+        }
+    }
+
+    @Override
+    public void setDateHeader(String name, long date) {
+        if (!errorHeld) {
+            super.setDateHeader(name, date);
+        }
+    }
+
+    @Override
+    public void addDateHeader(String name, long date) {
+        if (!errorHeld) {
+            super.addDateHeader(name, date);
+        }
+    }
+
+    @Override
     public void setLocale(Locale locale) {
+        if (errorHeld) {
+            return;
+        }
         super.setLocale(locale);
         if (locale != null && !response.isCommitted()) {
             // What a LocaleResolver (i18n) says, as a header: the container keeps it aside, beyond what is stored.
@@ -307,6 +380,9 @@ final class CapturingResponse extends HttpServletResponseWrapper {
      */
     @Override
     public void sendRedirect(String location, int status, boolean clearBuffer) throws IOException {
+        if (errorHeld) {
+            return;
+        }
         if (held == null || response.isCommitted()) {
             response.sendRedirect(location, status, clearBuffer);
             return;
@@ -340,6 +416,9 @@ final class CapturingResponse extends HttpServletResponseWrapper {
      */
     @Override
     public void sendError(int status, @Nullable String message) throws IOException {
+        if (errorHeld) {
+            return;
+        }
         if (held == null || response.isCommitted()) {
             errorSent = true;
             response.sendError(status, message);
@@ -360,6 +439,8 @@ final class CapturingResponse extends HttpServletResponseWrapper {
                 .append(quote(known == null ? "Error" : known.getReasonPhrase())).append('}');
         byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
         write(bytes, 0, bytes.length);
+        // As the container after sendError: later writes, header changes and errors are ignored.
+        errorHeld = true;
     }
 
     @Override

@@ -38,9 +38,12 @@ public final class IdempotencyWebConfig {
     public static final int DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
     /** What cannot be stored whole is refused, never run unprotected. */
     public static final OversizedPolicy DEFAULT_OVERSIZED = OversizedPolicy.REFUSE;
-    /** The response headers kept and replayed besides the status and the body. */
+    /**
+     * The response headers kept and replayed besides the status and the body ({@code Content-Encoding} among them:
+     * a compressed body is unreadable without it).
+     */
     public static final List<String> DEFAULT_STORED_HEADERS =
-            List.of("Content-Type", "Content-Language", "Content-Location", "Location");
+            List.of("Content-Type", "Content-Encoding", "Content-Language", "Content-Location", "Location");
     /** 5xx responses release the key, so that a retry runs again. */
     public static final boolean DEFAULT_KEEP_SERVER_ERRORS = false;
 

@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
+import org.springframework.core.MethodParameter;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -33,8 +34,18 @@ import org.springframework.web.servlet.View;
 import org.springframework.web.servlet.ViewResolver;
 import org.springframework.web.servlet.support.RequestContextUtils;
 import org.springframework.http.server.ServletServerHttpResponse;
+import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
+import org.springframework.web.method.support.HandlerMethodReturnValueHandlerComposite;
+import org.springframework.web.method.support.ModelAndViewContainer;
+import org.springframework.web.multipart.MultipartHttpServletRequest;
 import org.springframework.web.servlet.HandlerAdapter;
+import org.springframework.web.servlet.view.InternalResourceView;
+import org.springframework.web.util.WebUtils;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.ModelAndView;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
@@ -65,6 +76,10 @@ import jakarta.servlet.http.Part;
 final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
 
     private static final HexFormat HEX = HexFormat.of();
+    /** Set while an idempotent handler runs: its return value handlers then mark that the method returned. */
+    static final String RUNNING_ATTRIBUTE = IdempotentHandlerAdapter.class.getName() + ".RUNNING";
+    /** Set once the handler method returned, before its return value is handled (written, a view chosen). */
+    static final String RETURNED_ATTRIBUTE = IdempotentHandlerAdapter.class.getName() + ".RETURNED";
     private static final Logger log = LoggerFactory.getLogger(IdempotentHandlerAdapter.class);
 
     private final IdempotentEndpoints endpoints;
@@ -108,10 +123,12 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     @Override
     public @Nullable ModelAndView handle(HttpServletRequest request, HttpServletResponse response, Object handler)
             throws Exception {
-        if (request.getDispatcherType() == DispatcherType.ASYNC
+        if (request.getDispatcherType() != DispatcherType.REQUEST
                 || IdempotencyWebConfig.SAFE_METHODS.contains(request.getMethod())) {
-            // The second half of a request that went asynchronous: its first half decided what the key holds. Or a
-            // safe method (a GET, its HEAD) of a handler mapped to several: it changes nothing, so nothing to dedupe.
+            // Only the client's request is idempotent: the second half of one that went asynchronous (its first half
+            // decided what the key holds), a forward or an include from an endpoint that holds the key (its response
+            // is the forwarding endpoint's, held and kept there), an error page. Or a safe method (a GET, its HEAD)
+            // of a handler mapped to several: it changes nothing, so nothing to dedupe.
             return delegate().handle(request, response, handler);
         }
         HandlerMethod method = (HandlerMethod) handler;
@@ -161,7 +178,20 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             }
             return delegate().handle(request, response, handler);
         }
-        BufferedRequest buffered = BufferedRequest.read(request, config.maxRequestBytes());
+        BufferedRequest buffered;
+        if (multipart && request.getContentLengthLong() <= config.maxRequestBytes()) {
+            // Its parts, parsed now if they were not (resolve-lazily), before anything reads the body: the limit
+            // holds for their total size, which a chunked body does not declare.
+            if (partsSize(request) > config.maxRequestBytes()) {
+                if (config.oversized() == OversizedPolicy.REFUSE) {
+                    throw new RequestTooLargeException(config.maxRequestBytes());
+                }
+                return delegate().handle(request, response, handler);
+            }
+            buffered = BufferedRequest.parsed(request);
+        } else {
+            buffered = BufferedRequest.read(request, config.maxRequestBytes());
+        }
         if (urlEncoded) {
             buffered.form();
         }
@@ -180,6 +210,11 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         try {
             stored = operation.execute(scoped, payload, () -> {
                 run.ran = true;
+                // The request context answers the held response while the handler runs (a handler, or a bean of
+                // it, that writes to RequestContextHolder's response writes where the body is held).
+                RequestAttributes previous = RequestContextHolder.getRequestAttributes();
+                HeldAttributes attributes = new HeldAttributes(buffered, capture, previous);
+                RequestContextHolder.setRequestAttributes(attributes);
                 try {
                     return run(buffered, capture, response, handler, engine.store().maxResultBytes(), run);
                 } catch (NotStored notStored) {
@@ -187,6 +222,9 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
                 } catch (Exception | Error e) {
                     run.thrown = e;
                     throw e;
+                } finally {
+                    RequestContextHolder.setRequestAttributes(previous);
+                    attributes.requestCompleted();
                 }
             });
         } catch (NotStored notStored) {
@@ -310,7 +348,20 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             request.setAttribute(View.RESPONSE_STATUS_ATTRIBUTE, view.getStatus());
             capture.setStatus(view.getStatus().value());
         }
-        resolved.render(view.getModel(), request, capture);
+        // A forward (a "forward:" view, a JSP): the container finishes the response it finds beneath the wrappers
+        // when the forward returns, before the held body is written; while it runs, nothing leads it there.
+        boolean forward = resolved instanceof InternalResourceView && !capture.isCommitted()
+                && !WebUtils.isIncludeRequest(request);
+        if (forward) {
+            capture.detachFromContainer();
+        }
+        try {
+            resolved.render(view.getModel(), request, capture);
+        } finally {
+            if (forward) {
+                capture.attachToContainer();
+            }
+        }
         return true;
     }
 
@@ -318,13 +369,21 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     private StoredResponse run(BufferedRequest request, CapturingResponse capture, HttpServletResponse response,
             Object handler, int storeLimit, Run run) throws Exception {
         ModelAndView view;
+        request.setAttribute(RUNNING_ATTRIBUTE, Boolean.TRUE);
         try {
             view = delegate().handle(request, capture, handler);
-        } catch (HttpMessageNotWritableException | HttpMediaTypeNotAcceptableException e) {
-            // The handler method returned, so its effects happened: what the client gets for the value that could
-            // not be written is the final answer, kept whatever its status, never a release.
-            resolve(request, capture, handler, e);
-            return keep(capture, storeLimit);
+        } catch (Exception e) {
+            if (!(e instanceof HttpMessageNotWritableException || e instanceof HttpMediaTypeNotAcceptableException
+                    || request.getAttribute(RETURNED_ATTRIBUTE) != null)) {
+                throw e;
+            }
+            // The handler method returned, so its effects happened: what the client gets for a failure after it
+            // (a value that could not be written, a ResponseBodyAdvice that threw) is the final answer, kept
+            // whatever its status, never a release.
+            return afterReturn(request, capture, handler, e, storeLimit);
+        } finally {
+            request.removeAttribute(RUNNING_ATTRIBUTE);
+            request.removeAttribute(RETURNED_ATTRIBUTE);
         }
         if (request.isAsyncStarted()) {
             // An asynchronous value the declared return type did not show (Object returning a Callable, say): its
@@ -340,7 +399,14 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             }
             throw new NotStored(null);
         }
-        if (view != null && !render(view, request, capture)) {
+        boolean rendered;
+        try {
+            rendered = view == null || render(view, request, capture);
+        } catch (Exception e) {
+            // A view that failed to render, after the handler returned: answered and kept, never released.
+            return afterReturn(request, capture, handler, e, storeLimit);
+        }
+        if (!rendered) {
             // A view no resolver knows here: the dispatcher renders it after the handler, beyond capture.
             capture.passThrough();
             if (config.oversized() == OversizedPolicy.REFUSE) {
@@ -354,6 +420,22 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         if (capture.errorSent() || !isFinal(response.getStatus())) {
             throw new NotStored(null);
         }
+        return keep(capture, storeLimit);
+    }
+
+    /** The application's answer to a failure after the handler method returned, kept whatever its status. */
+    private StoredResponse afterReturn(HttpServletRequest request, CapturingResponse capture, Object handler,
+            Exception failure, int storeLimit) throws IOException {
+        if (failure instanceof HttpMediaTypeNotAcceptableException) {
+            // The client's Accept, not a failure of the application: answered (406) and kept, as before.
+            log.debug("The idempotent endpoint {} has no converter for the client's Accept: the 406 is kept.",
+                    handler);
+        } else {
+            log.warn("The idempotent endpoint {} failed after its handler method returned: the answer to the"
+                    + " failure is kept and replayed, and the handler does not run again for the key.", handler,
+                    failure);
+        }
+        resolve(request, capture, handler, failure);
         return keep(capture, storeLimit);
     }
 
@@ -417,12 +499,23 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         byte[] body = stored.body();
         if (body == null) {
             throw new IdempotencyReplayException(namespace, namespace + "#" + sha256(key), "The first request with"
-                    + " this key ran and answered " + stored.status() + ", but its response was not kept (too large"
-                    + " for idempotency.web.max-response-bytes or the store's limit, or written after the handler"
-                    + " returned), so it cannot be replayed. The handler did not run again.");
+                    + " this key ran, but its response was not kept (too large for"
+                    + " idempotency.web.max-response-bytes or the store's limit, or written after the handler"
+                    + " returned: an asynchronous value, a view rendered after it), so it cannot be replayed. The"
+                    + " handler did not run again.");
         }
         response.setStatus(stored.status());
-        stored.headers().forEach((name, values) -> values.forEach(value -> response.addHeader(name, value)));
+        // Each stored header replaces what a filter set before the handler (as the handler's did the first time):
+        // its first value set, any further ones added.
+        stored.headers().forEach((name, values) -> {
+            for (int i = 0; i < values.size(); i++) {
+                if (i == 0) {
+                    response.setHeader(name, values.get(i));
+                } else {
+                    response.addHeader(name, values.get(i));
+                }
+            }
+        });
         response.setHeader(IdempotencyWebConfig.REPLAYED_HEADER, "true");
         response.setContentLength(body.length);
         if (body.length > 0) {
@@ -442,7 +535,8 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         payload.put("method", request.getMethod());
         payload.put("route", String.valueOf(request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE)));
         // The path too: the same key on /orders/2/refunds is another request than on /orders/1/refunds.
-        payload.put("path", request.getRequestURI());
+        // Normalised as RFC 3986 (6.2.2) says: /items/a%62c is /items/abc, %2f is %2F, but %2F stays apart from /.
+        payload.put("path", normalizedPath(request.getRequestURI()));
         String query = request.getQueryString();
         if (config.includeQuery() && query != null) {
             payload.put("query", query);
@@ -460,6 +554,39 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
             payload.put("parameters", values);
         }
         return payload;
+    }
+
+    /**
+     * A request path with its percent-encoding normalised (RFC 3986, 6.2.2.1 and 6.2.2.2): an escaped unreserved
+     * character ({@code ALPHA / DIGIT / - . _ ~}) decoded, every other escape kept with upper-case hex digits, so
+     * that an escaped reserved character ({@code %2F}) stays another path than the character itself.
+     */
+    static String normalizedPath(String path) {
+        if (path.indexOf('%') < 0) {
+            return path;
+        }
+        StringBuilder normal = new StringBuilder(path.length());
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            int high;
+            int low;
+            if (c == '%' && i + 2 < path.length() && (high = Character.digit(path.charAt(i + 1), 16)) >= 0
+                    && (low = Character.digit(path.charAt(i + 2), 16)) >= 0) {
+                char decoded = (char) (high * 16 + low);
+                if ((decoded >= 'A' && decoded <= 'Z') || (decoded >= 'a' && decoded <= 'z')
+                        || (decoded >= '0' && decoded <= '9') || decoded == '-' || decoded == '.' || decoded == '_'
+                        || decoded == '~') {
+                    normal.append(decoded);
+                } else {
+                    normal.append('%').append(Character.toUpperCase(path.charAt(i + 1)))
+                            .append(Character.toUpperCase(path.charAt(i + 2)));
+                }
+                i += 2;
+            } else {
+                normal.append(c);
+            }
+        }
+        return normal.toString();
     }
 
     /**
@@ -493,6 +620,26 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         return parts;
     }
 
+    /**
+     * Parses the parts of a multipart request if nothing did yet (Spring's lazily resolving multipart request, with
+     * its own answers to a malformed or too large body), and returns their total size in bytes.
+     */
+    private static long partsSize(HttpServletRequest request) throws IOException {
+        MultipartHttpServletRequest spring = WebUtils.getNativeRequest(request, MultipartHttpServletRequest.class);
+        if (spring != null) {
+            spring.getMultiFileMap();
+        }
+        long total = 0;
+        try {
+            for (Part part : request.getParts()) {
+                total += Math.max(0, part.getSize());
+            }
+        } catch (jakarta.servlet.ServletException e) {
+            throw new IOException("Cannot read the parts of a multipart request", e);
+        }
+        return total;
+    }
+
     private static boolean isUrlEncodedForm(HttpServletRequest request) {
         String contentType = request.getContentType();
         return contentType != null
@@ -512,9 +659,68 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
                 throw new IllegalStateException("Idempotent endpoints need one RequestMappingHandlerAdapter bean"
                         + " (Spring MVC's, from @EnableWebMvc or Spring Boot), but there is none or several");
             }
+            markReturns(adapter);
             delegate = adapter;
         }
         return adapter;
+    }
+
+    /**
+     * Puts one return value handler in front of the adapter's, which marks (for an idempotent run) that the handler
+     * method returned and then hands the value to the adapter's own handlers, as they were: whatever fails after
+     * that (a {@code ResponseBodyAdvice}, a converter) happened after the method's effects.
+     */
+    private static synchronized void markReturns(RequestMappingHandlerAdapter adapter) {
+        List<HandlerMethodReturnValueHandler> handlers = adapter.getReturnValueHandlers();
+        if (handlers == null || (handlers.size() == 1 && handlers.get(0) instanceof ReturnMarker)) {
+            return;
+        }
+        HandlerMethodReturnValueHandlerComposite original = new HandlerMethodReturnValueHandlerComposite()
+                .addHandlers(handlers);
+        adapter.setReturnValueHandlers(List.of(new ReturnMarker(original)));
+    }
+
+    /**
+     * The request context while an idempotent handler runs: the held response; request-scoped beans' destruction
+     * callbacks are registered with the dispatcher's context, which ends with the request.
+     */
+    private static final class HeldAttributes extends ServletRequestAttributes {
+
+        private final @Nullable RequestAttributes outer;
+
+        HeldAttributes(HttpServletRequest request, HttpServletResponse response, @Nullable RequestAttributes outer) {
+            super(request, response);
+            this.outer = outer;
+        }
+
+        @Override
+        public void registerDestructionCallback(String name, Runnable callback, int scope) {
+            if (outer != null) {
+                outer.registerDestructionCallback(name, callback, scope);
+            } else {
+                super.registerDestructionCallback(name, callback, scope);
+            }
+        }
+    }
+
+    /** Marks that the handler method returned, then handles its value as the adapter's own handlers do. */
+    private record ReturnMarker(HandlerMethodReturnValueHandlerComposite handlers)
+            implements HandlerMethodReturnValueHandler {
+
+        @Override
+        public boolean supportsReturnType(MethodParameter returnType) {
+            return handlers.supportsReturnType(returnType);
+        }
+
+        @Override
+        public void handleReturnValue(@Nullable Object returnValue, MethodParameter returnType,
+                ModelAndViewContainer mavContainer, NativeWebRequest webRequest) throws Exception {
+            HttpServletRequest request = webRequest.getNativeRequest(HttpServletRequest.class);
+            if (request != null && request.getAttribute(RUNNING_ATTRIBUTE) != null) {
+                request.setAttribute(RETURNED_ATTRIBUTE, Boolean.TRUE);
+            }
+            handlers.handleReturnValue(returnValue, returnType, mavContainer, webRequest);
+        }
     }
 
     static String sha256(String text) {
