@@ -115,14 +115,28 @@ final class RedisLink implements AutoCloseable {
     /** A connection of the store's own on the application's standalone client; the client stays the caller's. */
     static RedisLink of(RedisClient client) {
         RedisURI uri = defaultUri(client);
-        if (uri == null) {
-            // Not readable, or none (RedisClient.create()): the blocking connect, which says what is missing.
+        Duration lettuce6Timeout = lettuce6DefaultTimeout(client);
+        if (uri == null || (lettuce6Timeout != null && !lettuce6Timeout.equals(uri.getTimeout()))) {
+            // Not readable, or none (RedisClient.create()): the blocking connect, which says what is missing. Also
+            // where Lettuce 6's client has a default timeout of its own (setDefaultTimeout), which its connect(codec)
+            // gives the connection and the asynchronous connect to a URI would not.
             return bounded(new RedisLink(() -> CompletableFuture.supplyAsync(
                     () -> client.connect(ByteArrayCodec.INSTANCE), RedisLink::daemon), null, null, client,
-                    "Redis (the RedisClient's server)", RedisURI.DEFAULT_TIMEOUT_DURATION), client);
+                    "Redis (the RedisClient's server)", lettuce6Timeout != null ? lettuce6Timeout
+                            : RedisURI.DEFAULT_TIMEOUT_DURATION), client);
         }
         return bounded(new RedisLink(() -> client.connectAsync(ByteArrayCodec.INSTANCE, uri).toCompletableFuture(),
                 null, null, client, "Redis (the RedisClient's server)", uri.getTimeout()), client);
+    }
+
+    /** Lettuce 6's {@code getDefaultTimeout()} (gone in Lettuce 7, where the URI's timeout is the client's). */
+    private static @Nullable Duration lettuce6DefaultTimeout(RedisClient client) {
+        try {
+            return AbstractRedisClient.class.getMethod("getDefaultTimeout").invoke(client) instanceof Duration timeout
+                    ? timeout : null;
+        } catch (ReflectiveOperationException | RuntimeException lettuce7) {
+            return null;
+        }
     }
 
     /** {@code link}, whose connects may take the client's socket connect timeout plus the handshake's. */
