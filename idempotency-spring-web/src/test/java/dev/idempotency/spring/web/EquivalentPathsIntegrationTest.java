@@ -54,4 +54,18 @@ class EquivalentPathsIntegrationTest {
         assertThat(retry.body()).isEqualTo(first.body());
         assertThat(gate.runs()).isEqualTo(1);
     }
+
+    @Test
+    void replaysAPathWithASessionIdPathParameterAsThePathWithoutIt() {
+        String key = UUID.randomUUID().toString();
+
+        HttpResponse<byte[]> first = app.post("/items/abc", key, PAYMENT);
+        HttpResponse<byte[]> withSession = app.post("/items/abc;jsessionid=0123ABCD", key, PAYMENT);
+
+        assertThat(WebApp.text(first)).isEqualTo("item abc run 1");
+        assertThat(withSession.statusCode()).as("%s", WebApp.text(withSession)).isEqualTo(200);
+        assertThat(withSession.headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(withSession.body()).isEqualTo(first.body());
+        assertThat(gate.runs()).isEqualTo(1);
+    }
 }
