@@ -89,6 +89,56 @@ public class NestedDispatchApp {
             return "child sees context: " + childSeesContext();
         }
 
+        /** Not idempotent: asynchronous and wrapped return types, after the adapter's return value handlers changed. */
+        @PostMapping("/plain/deferred")
+        public org.springframework.web.context.request.async.DeferredResult<String> deferred() {
+            org.springframework.web.context.request.async.DeferredResult<String> result =
+                    new org.springframework.web.context.request.async.DeferredResult<>();
+            new Thread(() -> result.setResult("deferred")).start();
+            return result;
+        }
+
+        @PostMapping("/plain/callable")
+        public java.util.concurrent.Callable<String> callable() {
+            return () -> "callable";
+        }
+
+        @PostMapping("/plain/future")
+        public java.util.concurrent.CompletableFuture<String> future() {
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> "future");
+        }
+
+        @PostMapping("/plain/emitter")
+        public org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter emitter() {
+            org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter emitter =
+                    new org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter();
+            new Thread(() -> {
+                try {
+                    emitter.send("emit", org.springframework.http.MediaType.TEXT_PLAIN);
+                    emitter.send("ted", org.springframework.http.MediaType.TEXT_PLAIN);
+                    emitter.complete();
+                } catch (java.io.IOException e) {
+                    emitter.completeWithError(e);
+                }
+            }).start();
+            return emitter;
+        }
+
+        @PostMapping("/plain/streaming")
+        public org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody streaming() {
+            return out -> out.write("streamed".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        @PostMapping("/plain/optional")
+        public java.util.Optional<String> optional() {
+            return java.util.Optional.of("optional");
+        }
+
+        @PostMapping("/plain/entity")
+        public org.springframework.http.HttpEntity<String> entity() {
+            return org.springframework.http.ResponseEntity.status(201).header("X-Entity", "yes").body("entity");
+        }
+
         private static boolean childSeesContext() throws InterruptedException {
             AtomicReference<RequestAttributes> seen = new AtomicReference<>();
             Thread child = new Thread(() -> seen.set(RequestContextHolder.getRequestAttributes()));
