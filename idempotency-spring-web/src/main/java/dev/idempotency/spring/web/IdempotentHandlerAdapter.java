@@ -2,6 +2,7 @@ package dev.idempotency.spring.web;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -15,12 +16,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.core.Ordered;
 import org.springframework.core.MethodParameter;
 import org.springframework.http.MediaType;
@@ -73,7 +76,7 @@ import jakarta.servlet.http.Part;
  * application's bean of it) gives them, so that no catch-all handler of the application turns them into something
  * else; what the handler throws, after its key was released, is thrown for the application's own exception handlers.
  */
-final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
+final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered, SmartInitializingSingleton {
 
     private static final HexFormat HEX = HexFormat.of();
     /** Set while an idempotent handler runs: its return value handlers then mark that the method returned. */
@@ -81,6 +84,13 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     /** Set once the handler method returned, before its return value is handled (written, a view chosen). */
     static final String RETURNED_ATTRIBUTE = IdempotentHandlerAdapter.class.getName() + ".RETURNED";
     private static final Logger log = LoggerFactory.getLogger(IdempotentHandlerAdapter.class);
+    private static final Pattern SESSION_ID_PARAMETER = Pattern.compile(";jsessionid=[^/;]*",
+            Pattern.CASE_INSENSITIVE);
+    /**
+     * RequestContextHolder's inheritable holder, which says whether the dispatcher made the request context visible
+     * to child threads ({@code setThreadContextInheritable}); Spring has no getter for it. Null where unreadable.
+     */
+    private static final @Nullable ThreadLocal<?> INHERITABLE_CONTEXT = inheritableContextHolder();
 
     private final IdempotentEndpoints endpoints;
     private final ObjectProvider<RequestMappingHandlerAdapter> delegates;
@@ -107,6 +117,19 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
         this.scopes = scopes;
         this.storedHeaders = config.storedHeaders().stream().map(h -> h.toLowerCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * Puts the return-value marker in place before the server takes requests: replacing the handler list while
+     * requests run would leave other endpoints a moment without handlers.
+     */
+    @Override
+    public void afterSingletonsInstantiated() {
+        RequestMappingHandlerAdapter adapter = delegates.getIfUnique();
+        if (adapter != null) {
+            markReturns(adapter);
+            delegate = adapter;
+        }
     }
 
     /** Before Spring MVC's own adapters, which would run the handler unprotected. */
@@ -213,8 +236,9 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
                 // The request context answers the held response while the handler runs (a handler, or a bean of
                 // it, that writes to RequestContextHolder's response writes where the body is held).
                 RequestAttributes previous = RequestContextHolder.getRequestAttributes();
+                boolean inheritable = INHERITABLE_CONTEXT != null && INHERITABLE_CONTEXT.get() != null;
                 HeldAttributes attributes = new HeldAttributes(buffered, capture, previous);
-                RequestContextHolder.setRequestAttributes(attributes);
+                RequestContextHolder.setRequestAttributes(attributes, inheritable);
                 try {
                     return run(buffered, capture, response, handler, engine.store().maxResultBytes(), run);
                 } catch (NotStored notStored) {
@@ -223,7 +247,7 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
                     run.thrown = e;
                     throw e;
                 } finally {
-                    RequestContextHolder.setRequestAttributes(previous);
+                    RequestContextHolder.setRequestAttributes(previous, inheritable);
                     attributes.requestCompleted();
                 }
             });
@@ -559,9 +583,12 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     /**
      * A request path with its percent-encoding normalised (RFC 3986, 6.2.2.1 and 6.2.2.2): an escaped unreserved
      * character ({@code ALPHA / DIGIT / - . _ ~}) decoded, every other escape kept with upper-case hex digits, so
-     * that an escaped reserved character ({@code %2F}) stays another path than the character itself.
+     * that an escaped reserved character ({@code %2F}) stays another path than the character itself. A
+     * {@code ;jsessionid=} path parameter (the container's URL session tracking, which it strips before mapping) is
+     * left out: a retry may carry a session id where the first request had none.
      */
     static String normalizedPath(String path) {
+        path = SESSION_ID_PARAMETER.matcher(path).replaceAll("");
         if (path.indexOf('%') < 0) {
             return path;
         }
@@ -649,6 +676,16 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered {
     private static boolean isMultipart(HttpServletRequest request) {
         String contentType = request.getContentType();
         return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("multipart/");
+    }
+
+    private static @Nullable ThreadLocal<?> inheritableContextHolder() {
+        try {
+            Field holder = RequestContextHolder.class.getDeclaredField("inheritableRequestAttributesHolder");
+            holder.setAccessible(true);
+            return holder.get(null) instanceof ThreadLocal<?> threadLocal ? threadLocal : null;
+        } catch (ReflectiveOperationException | RuntimeException unreadable) {
+            return null;
+        }
     }
 
     private RequestMappingHandlerAdapter delegate() {

@@ -25,4 +25,11 @@ class NormalizedPathTest {
         assertThat(IdempotentHandlerAdapter.normalizedPath("/items/a%6")).isEqualTo("/items/a%6");
         assertThat(IdempotentHandlerAdapter.normalizedPath("/items/a%zz")).isEqualTo("/items/a%zz");
     }
+
+    @Test
+    void leavesOutTheContainersSessionIdPathParameterAndKeepsOtherParameters() {
+        assertThat(IdempotentHandlerAdapter.normalizedPath("/items/abc;jsessionid=0123ABCD")).isEqualTo("/items/abc");
+        assertThat(IdempotentHandlerAdapter.normalizedPath("/items;JSESSIONID=x/abc")).isEqualTo("/items/abc");
+        assertThat(IdempotentHandlerAdapter.normalizedPath("/items/abc;color=red")).isEqualTo("/items/abc;color=red");
+    }
 }
