@@ -55,6 +55,10 @@ import dev.idempotency.store.IdempotencyRecord;
 final class SpringTransactionJoin implements TransactionJoin {
 
     private static final Logger log = LoggerFactory.getLogger(SpringTransactionJoin.class);
+    /** How many times a deferred completion is tried after the commit, as the engine tries a completion. */
+    static final int DEFERRED_COMPLETE_ATTEMPTS = 8;
+    private static final long DEFERRED_BACKOFF_MILLIS = 5;
+    private static final long DEFERRED_MAX_BACKOFF_MILLIS = 100;
 
     private final JdbcIdempotencyStore store;
     private final DataSource dataSource;
@@ -263,6 +267,83 @@ final class SpringTransactionJoin implements TransactionJoin {
         return null;
     }
 
+    /**
+     * Writes a deferred completion after its transaction committed, on a connection of the store's own. The body's
+     * work committed already, so a completion lost here lets a retry run the body again once the lease ends: as the
+     * engine does for a completion on its own path, transient failures are retried, a few times with a short
+     * backoff and within the store's timeout, never waiting without bound; a write that took effect although it
+     * looked failed (a lost answer) is recognised by our claim token and the finished status.
+     *
+     * @return whether the record holds the completion
+     */
+    boolean completeDeferred(IdempotencyRecord finished) {
+        // The thread's interrupt flag is set aside meanwhile (as the store does for its connections): the backoff
+        // is short and bounded, and a completion of committed work must not be lost to an interrupt.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return completeDeferredAttempts(finished);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private boolean completeDeferredAttempts(IdempotencyRecord finished) {
+        long deadline = System.nanoTime() + store.timeout().toNanos();
+        long backoffMillis = DEFERRED_BACKOFF_MILLIS;
+        RuntimeException failure = null;
+        for (int attempt = 1; attempt <= DEFERRED_COMPLETE_ATTEMPTS; attempt++) {
+            try {
+                if (store.completeOwn(finished) || holds(finished)) {
+                    return true;
+                }
+                log.warn("The transaction of idempotency record {} committed, and its completion (deferred to after"
+                        + " the commit: a read-only or repeatable-read transaction) found the claim taken over after"
+                        + " its lease ran out: nothing is kept", finished.id());
+                return false;
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+            if (attempt == DEFERRED_COMPLETE_ATTEMPTS || System.nanoTime() + backoffMillis * 1_000_000L > deadline) {
+                break;
+            }
+            pause(backoffMillis);
+            backoffMillis = Math.min(backoffMillis * 2, DEFERRED_MAX_BACKOFF_MILLIS);
+        }
+        try {
+            // The last failure may have been a lost answer to a write that took effect.
+            if (holds(finished)) {
+                return true;
+            }
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+        log.error("The transaction of idempotency record {} committed, and its completion (deferred to after the"
+                + " commit: a read-only or repeatable-read transaction) could not be written: a retry runs the body"
+                + " again once its lease ends", finished.id(), failure);
+        return false;
+    }
+
+    /** Whether the store holds {@code finished}: our claim token, with its finished status. */
+    private boolean holds(IdempotencyRecord finished) {
+        return store.find(finished.id()).filter(r -> r.claimToken().equals(finished.claimToken())
+                && r.status() == finished.status()).isPresent();
+    }
+
+    /** Sleeps {@code millis} (bounded by the caller); an interrupt ends the pause and is kept for after. */
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** One record completed in the current transaction: what happens when that transaction ends. */
     private final class Completion implements TransactionSynchronization {
 
@@ -342,22 +423,9 @@ final class SpringTransactionJoin implements TransactionJoin {
                 return;
             }
             IdempotencyRecord finished = record;
-            if (deferred && finished != null) {
-                try {
-                    if (!store.completeOwn(finished)) {
-                        log.warn("The transaction of idempotency record {} committed, and its completion (deferred to"
-                                + " after the commit: a read-only or repeatable-read transaction) found the claim"
-                                + " taken over after its lease ran out: nothing is kept", id);
-                        whenCommitted.clear();
-                        return;
-                    }
-                } catch (RuntimeException e) {
-                    log.warn("The transaction of idempotency record {} committed, and its completion (deferred to"
-                            + " after the commit: a read-only or repeatable-read transaction) could not be written: a"
-                            + " retry runs once its lease ends", id, e);
-                    whenCommitted.clear();
-                    return;
-                }
+            if (deferred && finished != null && !completeDeferred(finished)) {
+                whenCommitted.clear();
+                return;
             }
             for (Runnable action : whenCommitted) {
                 try {
