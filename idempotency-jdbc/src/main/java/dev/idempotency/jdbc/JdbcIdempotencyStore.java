@@ -172,6 +172,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         checkSizes(record);
         if (transactions != null) {
             transactions.checkClaim();
+            transactions.releaseUndone(record.id());
             IdempotencyRecord completed = transactions.completedInTransaction(record.id());
             if (completed != null) {
                 if (!completed.isClaimable(now)) {

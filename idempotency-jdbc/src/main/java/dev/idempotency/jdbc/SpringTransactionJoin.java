@@ -42,9 +42,12 @@ import dev.idempotency.store.IdempotencyRecord;
  * released after a rollback; nothing replays it before it is written.
  *
  * <p>A savepoint ({@code PROPAGATION_NESTED}) that was made before the completion and rolls back takes the
- * completion back with the body's rows: the synchronization hears of it ({@code savepointRollback}), runs nothing
- * that waited for the record, and releases the claim at once on a connection of its own (the rollback to the
- * savepoint released the row lock), so that a retry in the same transaction runs. A duplicate within the transaction
+ * completion back with the body's rows: the synchronization hears of it ({@code savepointRollback}), and runs
+ * nothing that waited for the record. It hears of it before the database rolls back to the savepoint, while the
+ * transaction still holds the row lock, so it only marks the completion undone: the claim is released on a
+ * connection of the store's own once the lock is gone, by the next claim of that key in the transaction
+ * ({@link #releaseUndone}), so that a retry in the same transaction runs, or after the transaction ends. A duplicate
+ * within the transaction
  * that completed its key is answered from that completion ({@link #completedInTransaction}); once that completion
  * expired, the duplicate claims on the transaction's connection ({@link #claimInTransaction}), which holds the row
  * lock a claim on another connection would wait for.
@@ -98,6 +101,22 @@ final class SpringTransactionJoin implements TransactionJoin {
         }
         if (TransactionSynchronizationManager.isActualTransactionActive() && !isOnTheStoresDataSource()) {
             throw elsewhere();
+        }
+    }
+
+    @Override
+    public void releaseUndone(String id) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            return;
+        }
+        for (TransactionSynchronization synchronization : TransactionSynchronizationManager.getSynchronizations()) {
+            if (synchronization instanceof Completion completion && completion.owner() == this
+                    && completion.id.equals(id) && completion.undone && !completion.released
+                    && !completion.claimedInTransaction) {
+                // The savepoint rollback that took the completion back has happened by now, and with it the row lock
+                // of the transaction: the release on a connection of the store's own does not wait on it.
+                completion.releaseNow("a retry in the same transaction claims the key again");
+            }
         }
     }
 
@@ -387,20 +406,28 @@ final class SpringTransactionJoin implements TransactionJoin {
                 written = false;
                 record = null;
                 whenCommitted.clear();
-                if (!claimedInTransaction) {
-                    // The rollback to the savepoint released the row lock: release the claim now, so that a retry in
-                    // the same transaction runs (rather than being refused as in progress until the transaction
-                    // ends). If it fails, the release after the transaction tries again.
-                    try {
-                        store.releaseOwn(id, claimToken);
-                        released = true;
-                    } catch (RuntimeException e) {
-                        log.warn("The savepoint of idempotency record {} rolled back, and the claim could not be"
-                                + " released yet: it is released when the transaction ends", id, e);
-                    }
+                if (deferred && !claimedInTransaction) {
+                    // A deferred completion wrote nothing in the transaction: no row lock of its stands in the way.
+                    releaseNow("the savepoint rolled back");
                 }
+                // Otherwise, the completion's row lock is still held: Spring announces the savepoint rollback before
+                // it rolls back to the savepoint, so a release on another connection now would wait on the
+                // transaction's own lock (until the network timeout, breaking the connection). The claim is released
+                // once the lock is gone: by the next claim of the key in this transaction (releaseUndone), or after
+                // the transaction ends (afterCompletion).
             }
             savepointsAfter.remove(savepoint);
+        }
+
+        /** Releases the claim on a connection of the store's own; a failure leaves it to the transaction's end. */
+        void releaseNow(String when) {
+            try {
+                store.releaseOwn(id, claimToken);
+                released = true;
+            } catch (RuntimeException e) {
+                log.warn("The completion of idempotency record {} was rolled back with its savepoint, and the claim"
+                        + " could not be released when {}: it is released when the transaction ends", id, when, e);
+            }
         }
 
         @Override
