@@ -112,6 +112,11 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      * end, so the network timeout must come first.
      */
     static final Duration QUERY_MARGIN = Duration.ofSeconds(1);
+    /**
+     * H2's default lock timeout ({@code LOCK_TIMEOUT}, per session): how long a claim waits on the row lock of a
+     * transaction that has not committed (a transactional completion) before it reads the committed row.
+     */
+    static final Duration H2_LOCK_TIMEOUT_DEFAULT = Duration.ofSeconds(2);
     /** Runs the abort of a connection whose network timeout ran out, for the drivers that ask for an executor. */
     private static final Executor TIMEOUT_EXECUTOR = command -> {
         Thread thread = new Thread(command, "idempotency-jdbc-timeout");
@@ -124,6 +129,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     private final int maxResultBytes;
     private final Duration timeout;
     private final int queryTimeoutSeconds;
+    /**
+     * On H2, the query timeout is at least H2's lock timeout plus {@link #QUERY_MARGIN}: a claim that waits on an
+     * uncommitted completion's row lock must end by the lock timeout (then the committed row answers, in progress),
+     * never by the query timeout (a store error).
+     */
+    private final int h2QueryTimeoutSeconds;
     private final int networkTimeoutMillis;
     private final boolean transactionalCompletion;
     private final @Nullable TransactionJoin transactions;
@@ -139,6 +150,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         this.networkTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
         this.queryTimeoutSeconds = (int) Math.min(Integer.MAX_VALUE,
                 (timeout.plus(QUERY_MARGIN).toMillis() + 999) / 1000);
+        this.h2QueryTimeoutSeconds = Math.max(queryTimeoutSeconds,
+                (int) ((H2_LOCK_TIMEOUT_DEFAULT.plus(QUERY_MARGIN).toMillis() + 999) / 1000));
         this.configuredDialect = builder.dialect;
         this.transactionalCompletion = builder.transactionalCompletion;
         this.failures = new StoreFailures(layout, StoreFailures.whereOf(dataSource));
@@ -159,6 +172,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         checkSizes(record);
         if (transactions != null) {
             transactions.checkClaim();
+            transactions.releaseUndone(record.id());
             IdempotencyRecord completed = transactions.completedInTransaction(record.id());
             if (completed != null) {
                 if (!completed.isClaimable(now)) {
@@ -559,7 +573,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     PreparedStatement prepare(Connection connection, String sql) throws SQLException {
         PreparedStatement statement = connection.prepareStatement(sql);
         try {
-            statement.setQueryTimeout(queryTimeoutSeconds);
+            Dialected known = dialected;
+            statement.setQueryTimeout(known != null && known.dialect == JdbcDialect.H2 ? h2QueryTimeoutSeconds
+                    : queryTimeoutSeconds);
         } catch (SQLException | RuntimeException e) {
             statement.close();
             throw e;

@@ -42,9 +42,12 @@ import dev.idempotency.store.IdempotencyRecord;
  * released after a rollback; nothing replays it before it is written.
  *
  * <p>A savepoint ({@code PROPAGATION_NESTED}) that was made before the completion and rolls back takes the
- * completion back with the body's rows: the synchronization hears of it ({@code savepointRollback}), runs nothing
- * that waited for the record, and releases the claim at once on a connection of its own (the rollback to the
- * savepoint released the row lock), so that a retry in the same transaction runs. A duplicate within the transaction
+ * completion back with the body's rows: the synchronization hears of it ({@code savepointRollback}), and runs
+ * nothing that waited for the record. It hears of it before the database rolls back to the savepoint, while the
+ * transaction still holds the row lock, so it only marks the completion undone: the claim is released on a
+ * connection of the store's own once the lock is gone, by the next claim of that key in the transaction
+ * ({@link #releaseUndone}), so that a retry in the same transaction runs, or after the transaction ends. A duplicate
+ * within the transaction
  * that completed its key is answered from that completion ({@link #completedInTransaction}); once that completion
  * expired, the duplicate claims on the transaction's connection ({@link #claimInTransaction}), which holds the row
  * lock a claim on another connection would wait for.
@@ -55,6 +58,10 @@ import dev.idempotency.store.IdempotencyRecord;
 final class SpringTransactionJoin implements TransactionJoin {
 
     private static final Logger log = LoggerFactory.getLogger(SpringTransactionJoin.class);
+    /** How many times a deferred completion is tried after the commit, as the engine tries a completion. */
+    static final int DEFERRED_COMPLETE_ATTEMPTS = 8;
+    private static final long DEFERRED_BACKOFF_MILLIS = 5;
+    private static final long DEFERRED_MAX_BACKOFF_MILLIS = 100;
 
     private final JdbcIdempotencyStore store;
     private final DataSource dataSource;
@@ -94,6 +101,22 @@ final class SpringTransactionJoin implements TransactionJoin {
         }
         if (TransactionSynchronizationManager.isActualTransactionActive() && !isOnTheStoresDataSource()) {
             throw elsewhere();
+        }
+    }
+
+    @Override
+    public void releaseUndone(String id) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            return;
+        }
+        for (TransactionSynchronization synchronization : TransactionSynchronizationManager.getSynchronizations()) {
+            if (synchronization instanceof Completion completion && completion.owner() == this
+                    && completion.id.equals(id) && completion.undone && !completion.released
+                    && !completion.claimedInTransaction) {
+                // The savepoint rollback that took the completion back has happened by now, and with it the row lock
+                // of the transaction: the release on a connection of the store's own does not wait on it.
+                completion.releaseNow("a retry in the same transaction claims the key again");
+            }
         }
     }
 
@@ -263,6 +286,83 @@ final class SpringTransactionJoin implements TransactionJoin {
         return null;
     }
 
+    /**
+     * Writes a deferred completion after its transaction committed, on a connection of the store's own. The body's
+     * work committed already, so a completion lost here lets a retry run the body again once the lease ends: as the
+     * engine does for a completion on its own path, transient failures are retried, a few times with a short
+     * backoff and within the store's timeout, never waiting without bound; a write that took effect although it
+     * looked failed (a lost answer) is recognised by our claim token and the finished status.
+     *
+     * @return whether the record holds the completion
+     */
+    boolean completeDeferred(IdempotencyRecord finished) {
+        // The thread's interrupt flag is set aside meanwhile (as the store does for its connections): the backoff
+        // is short and bounded, and a completion of committed work must not be lost to an interrupt.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return completeDeferredAttempts(finished);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private boolean completeDeferredAttempts(IdempotencyRecord finished) {
+        long deadline = System.nanoTime() + store.timeout().toNanos();
+        long backoffMillis = DEFERRED_BACKOFF_MILLIS;
+        RuntimeException failure = null;
+        for (int attempt = 1; attempt <= DEFERRED_COMPLETE_ATTEMPTS; attempt++) {
+            try {
+                if (store.completeOwn(finished) || holds(finished)) {
+                    return true;
+                }
+                log.warn("The transaction of idempotency record {} committed, and its completion (deferred to after"
+                        + " the commit: a read-only or repeatable-read transaction) found the claim taken over after"
+                        + " its lease ran out: nothing is kept", finished.id());
+                return false;
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+            if (attempt == DEFERRED_COMPLETE_ATTEMPTS || System.nanoTime() + backoffMillis * 1_000_000L > deadline) {
+                break;
+            }
+            pause(backoffMillis);
+            backoffMillis = Math.min(backoffMillis * 2, DEFERRED_MAX_BACKOFF_MILLIS);
+        }
+        try {
+            // The last failure may have been a lost answer to a write that took effect.
+            if (holds(finished)) {
+                return true;
+            }
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+        log.error("The transaction of idempotency record {} committed, and its completion (deferred to after the"
+                + " commit: a read-only or repeatable-read transaction) could not be written: a retry runs the body"
+                + " again once its lease ends", finished.id(), failure);
+        return false;
+    }
+
+    /** Whether the store holds {@code finished}: our claim token, with its finished status. */
+    private boolean holds(IdempotencyRecord finished) {
+        return store.find(finished.id()).filter(r -> r.claimToken().equals(finished.claimToken())
+                && r.status() == finished.status()).isPresent();
+    }
+
+    /** Sleeps {@code millis} (bounded by the caller); an interrupt ends the pause and is kept for after. */
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** One record completed in the current transaction: what happens when that transaction ends. */
     private final class Completion implements TransactionSynchronization {
 
@@ -306,20 +406,28 @@ final class SpringTransactionJoin implements TransactionJoin {
                 written = false;
                 record = null;
                 whenCommitted.clear();
-                if (!claimedInTransaction) {
-                    // The rollback to the savepoint released the row lock: release the claim now, so that a retry in
-                    // the same transaction runs (rather than being refused as in progress until the transaction
-                    // ends). If it fails, the release after the transaction tries again.
-                    try {
-                        store.releaseOwn(id, claimToken);
-                        released = true;
-                    } catch (RuntimeException e) {
-                        log.warn("The savepoint of idempotency record {} rolled back, and the claim could not be"
-                                + " released yet: it is released when the transaction ends", id, e);
-                    }
+                if (deferred && !claimedInTransaction) {
+                    // A deferred completion wrote nothing in the transaction: no row lock of its stands in the way.
+                    releaseNow("the savepoint rolled back");
                 }
+                // Otherwise, the completion's row lock is still held: Spring announces the savepoint rollback before
+                // it rolls back to the savepoint, so a release on another connection now would wait on the
+                // transaction's own lock (until the network timeout, breaking the connection). The claim is released
+                // once the lock is gone: by the next claim of the key in this transaction (releaseUndone), or after
+                // the transaction ends (afterCompletion).
             }
             savepointsAfter.remove(savepoint);
+        }
+
+        /** Releases the claim on a connection of the store's own; a failure leaves it to the transaction's end. */
+        void releaseNow(String when) {
+            try {
+                store.releaseOwn(id, claimToken);
+                released = true;
+            } catch (RuntimeException e) {
+                log.warn("The completion of idempotency record {} was rolled back with its savepoint, and the claim"
+                        + " could not be released when {}: it is released when the transaction ends", id, when, e);
+            }
         }
 
         @Override
@@ -342,22 +450,9 @@ final class SpringTransactionJoin implements TransactionJoin {
                 return;
             }
             IdempotencyRecord finished = record;
-            if (deferred && finished != null) {
-                try {
-                    if (!store.completeOwn(finished)) {
-                        log.warn("The transaction of idempotency record {} committed, and its completion (deferred to"
-                                + " after the commit: a read-only or repeatable-read transaction) found the claim"
-                                + " taken over after its lease ran out: nothing is kept", id);
-                        whenCommitted.clear();
-                        return;
-                    }
-                } catch (RuntimeException e) {
-                    log.warn("The transaction of idempotency record {} committed, and its completion (deferred to"
-                            + " after the commit: a read-only or repeatable-read transaction) could not be written: a"
-                            + " retry runs once its lease ends", id, e);
-                    whenCommitted.clear();
-                    return;
-                }
+            if (deferred && finished != null && !completeDeferred(finished)) {
+                whenCommitted.clear();
+                return;
             }
             for (Runnable action : whenCommitted) {
                 try {

@@ -22,6 +22,14 @@ interface TransactionJoin {
     void checkClaim();
 
     /**
+     * Before a claim of {@code id}: releases, on a connection of the store's own, a claim of that key whose completion
+     * a savepoint rollback of the current transaction took back, and that is still held. The release waits until
+     * here (or the end of the transaction) because the savepoint rollback is announced before the database rolls
+     * back to the savepoint: releasing then would wait on the transaction's own row lock.
+     */
+    void releaseUndone(String id);
+
+    /**
      * Completes {@code finished} on the connection of the caller's transaction on the store's DataSource, or, in a
      * transaction that could not write it there (read-only, or {@code REPEATABLE READ}/{@code SERIALIZABLE}, whose
      * snapshot may lack the claim), on a connection of the store's own after that transaction commits.
