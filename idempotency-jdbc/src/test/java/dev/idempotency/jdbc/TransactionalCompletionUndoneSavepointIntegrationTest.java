@@ -145,4 +145,19 @@ class TransactionalCompletionUndoneSavepointIntegrationTest {
         assertThat(place("o-1")).isEqualTo("placed-3");
         assertThat(rows()).isEqualTo(1);
     }
+
+    @Test
+    void runsARetryWithADifferentPayloadInTheSameTransactionAfterTheCompletionWasUndone() {
+        String result = template(TransactionDefinition.PROPAGATION_REQUIRED).execute(outer -> {
+            template(TransactionDefinition.PROPAGATION_NESTED).executeWithoutResult(inner -> {
+                operation.execute("o-1", "payload-a", () -> "placed-" + runs.incrementAndGet());
+                inner.setRollbackOnly();
+            });
+            return operation.execute("o-1", "payload-b", () -> "placed-" + runs.incrementAndGet());
+        });
+        assertThat(result).as("nothing of the undone call is left: the other payload runs").isEqualTo("placed-2");
+        assertThat(operation.execute("o-1", "payload-b", () -> "placed-" + runs.incrementAndGet()))
+                .isEqualTo("placed-2");
+        assertThat(runs).hasValue(2);
+    }
 }
