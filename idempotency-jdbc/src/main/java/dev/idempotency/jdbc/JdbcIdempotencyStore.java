@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -141,6 +142,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     private final StoreFailures failures;
     private final @Nullable JdbcDialect configuredDialect;
     private volatile @Nullable Dialected dialected;
+
+    /** A shorter bound for the statements of this thread, where {@link #withinBudget} sets one. */
+    private static final ThreadLocal<Long> BUDGET_MILLIS = new ThreadLocal<>();
 
     private JdbcIdempotencyStore(Builder builder, DataSource dataSource, TableLayout layout) {
         this.dataSource = dataSource;
@@ -337,6 +341,24 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     boolean completeOwn(IdempotencyRecord finished) {
         return withOwnConnection("complete a record", (connection, sql) -> complete(connection, sql.statements,
                 finished));
+    }
+
+    /**
+     * Runs {@code work} (store operations on this thread) with each statement bounded by {@code budget} where that is
+     * shorter than the store's timeout: the join's deferred completion, whose attempts share one timeout.
+     */
+    <T> T withinBudget(Duration budget, Supplier<T> work) {
+        Long outer = BUDGET_MILLIS.get();
+        BUDGET_MILLIS.set(Math.max(1, Math.min(budget.toMillis(), networkTimeoutMillis)));
+        try {
+            return work.get();
+        } finally {
+            if (outer == null) {
+                BUDGET_MILLIS.remove();
+            } else {
+                BUDGET_MILLIS.set(outer);
+            }
+        }
     }
 
     /** Completes on {@code connection}, the caller's transaction's; for {@link SpringTransactionJoin}. */
@@ -574,8 +596,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         PreparedStatement statement = connection.prepareStatement(sql);
         try {
             Dialected known = dialected;
-            statement.setQueryTimeout(known != null && known.dialect == JdbcDialect.H2 ? h2QueryTimeoutSeconds
-                    : queryTimeoutSeconds);
+            Long budget = BUDGET_MILLIS.get();
+            statement.setQueryTimeout(budget != null ? (int) ((budget + 999) / 1000)
+                    : known != null && known.dialect == JdbcDialect.H2 ? h2QueryTimeoutSeconds : queryTimeoutSeconds);
         } catch (SQLException | RuntimeException e) {
             statement.close();
             throw e;
@@ -585,13 +608,15 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     /** Sets the store's network timeout on {@code connection}; returns the one it had, to restore (-1: none). */
     int networkTimeout(Connection connection) throws SQLException {
+        Long budget = BUDGET_MILLIS.get();
+        int millis = budget != null ? (int) (long) budget : networkTimeoutMillis;
         int previous;
         try {
             previous = connection.getNetworkTimeout();
-            if (previous == networkTimeoutMillis) {
+            if (previous == millis) {
                 return -1;
             }
-            connection.setNetworkTimeout(TIMEOUT_EXECUTOR, networkTimeoutMillis);
+            connection.setNetworkTimeout(TIMEOUT_EXECUTOR, millis);
         } catch (SQLFeatureNotSupportedException | AbstractMethodError e) {
             // A driver without network timeouts (H2 embedded has no network): the query timeout still holds.
             return -1;

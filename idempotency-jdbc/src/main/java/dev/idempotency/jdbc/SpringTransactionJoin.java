@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc;
 
 import java.sql.Connection;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -313,8 +314,12 @@ final class SpringTransactionJoin implements TransactionJoin {
         long backoffMillis = DEFERRED_BACKOFF_MILLIS;
         RuntimeException failure = null;
         for (int attempt = 1; attempt <= DEFERRED_COMPLETE_ATTEMPTS; attempt++) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
             try {
-                if (store.completeOwn(finished) || holds(finished)) {
+                if (store.withinBudget(Duration.ofNanos(left), () -> store.completeOwn(finished) || holds(finished))) {
                     return true;
                 }
                 log.warn("The transaction of idempotency record {} committed, and its completion (deferred to after"
@@ -334,13 +339,18 @@ final class SpringTransactionJoin implements TransactionJoin {
             pause(backoffMillis);
             backoffMillis = Math.min(backoffMillis * 2, DEFERRED_MAX_BACKOFF_MILLIS);
         }
+        long left = deadline - System.nanoTime();
         try {
-            // The last failure may have been a lost answer to a write that took effect.
-            if (holds(finished)) {
+            // The last failure may have been a lost answer to a write that took effect: asked while time is left.
+            if (left > 0 && store.withinBudget(Duration.ofNanos(left), () -> holds(finished))) {
                 return true;
             }
         } catch (RuntimeException e) {
-            failure.addSuppressed(e);
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
         }
         log.error("The transaction of idempotency record {} committed, and its completion (deferred to after the"
                 + " commit: a read-only or repeatable-read transaction) could not be written: a retry runs the body"
