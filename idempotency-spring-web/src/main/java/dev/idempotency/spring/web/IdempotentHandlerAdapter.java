@@ -588,7 +588,9 @@ final class IdempotentHandlerAdapter implements HandlerAdapter, Ordered, SmartIn
      * left out: a retry may carry a session id where the first request had none.
      */
     static String normalizedPath(String path) {
-        path = SESSION_ID_PARAMETER.matcher(path).replaceAll("");
+        if (path.indexOf(';') >= 0) {
+            path = SESSION_ID_PARAMETER.matcher(path).replaceAll("");
+        }
         if (path.indexOf('%') < 0) {
             return path;
         }

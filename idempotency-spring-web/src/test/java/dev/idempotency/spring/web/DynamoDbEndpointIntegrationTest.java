@@ -29,6 +29,7 @@ import dev.idempotency.dynamodb.testing.RequestCounter;
 import dev.idempotency.dynamodb.testing.TestDynamoDb;
 import dev.idempotency.spring.web.PaymentsApp.Gate;
 import dev.idempotency.spring.web.testing.WebApp;
+import dev.idempotency.spring.web.testing.Wire;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -101,9 +102,9 @@ class DynamoDbEndpointIntegrationTest {
         requests.reset();
         HttpResponse<byte[]> missing = app.post("/payments", null, PAYMENT);
 
-        IdempotentEndpointIntegrationTest.assertProblem(mismatch, 422, "Idempotency key reused");
+        Wire.assertProblem(mismatch, 422, "Idempotency key reused");
         assertThat(mismatchRequests).doesNotContainKeys("UpdateItem", "DeleteItem");
-        IdempotentEndpointIntegrationTest.assertProblem(missing, 400, "Invalid idempotency key");
+        Wire.assertProblem(missing, 400, "Invalid idempotency key");
         assertThat(requests.counts()).isEmpty();
         assertThat(gate.runs()).isEqualTo(1);
     }

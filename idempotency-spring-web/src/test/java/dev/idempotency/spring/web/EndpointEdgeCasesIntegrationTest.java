@@ -1,6 +1,8 @@
 package dev.idempotency.spring.web;
 
-import static dev.idempotency.spring.web.IdempotentEndpointIntegrationTest.assertProblem;
+import static dev.idempotency.spring.web.testing.Wire.assertProblem;
+import static dev.idempotency.spring.web.testing.Wire.assertReplayOf;
+import static dev.idempotency.spring.web.testing.Wire.newKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
@@ -9,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -213,18 +214,5 @@ class EndpointEdgeCasesIntegrationTest {
         return to.send(HttpRequest.newBuilder(to.uri("/raw-forms")).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType).header("Idempotency-Key", key)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
-    }
-
-    static String newKey() {
-        return UUID.randomUUID().toString();
-    }
-
-    static void assertReplayOf(HttpResponse<byte[]> replay, HttpResponse<byte[]> first) {
-        assertThat(replay.statusCode()).isEqualTo(first.statusCode());
-        assertThat(WebApp.text(replay)).isEqualTo(WebApp.text(first));
-        assertThat(replay.body()).isEqualTo(first.body());
-        assertThat(replay.headers().firstValue("Content-Type")).isEqualTo(first.headers().firstValue("Content-Type"));
-        assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
-        assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
     }
 }

@@ -1,8 +1,8 @@
 package dev.idempotency.spring.web;
 
-import static dev.idempotency.spring.web.EndpointEdgeCasesIntegrationTest.assertReplayOf;
-import static dev.idempotency.spring.web.EndpointEdgeCasesIntegrationTest.newKey;
-import static dev.idempotency.spring.web.IdempotentEndpointIntegrationTest.assertProblem;
+import static dev.idempotency.spring.web.testing.Wire.assertProblem;
+import static dev.idempotency.spring.web.testing.Wire.assertReplayOf;
+import static dev.idempotency.spring.web.testing.Wire.newKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package dev.idempotency.spring.web;
 
+import static dev.idempotency.spring.web.testing.Wire.newKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.util.Map;
-import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,10 +50,6 @@ class EndpointPolicyIntegrationTest {
     void reset() {
         gate.reset();
         store.reset();
-    }
-
-    private static String newKey() {
-        return UUID.randomUUID().toString();
     }
 
     @Test

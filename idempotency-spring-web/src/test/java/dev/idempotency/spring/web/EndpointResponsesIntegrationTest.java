@@ -1,6 +1,8 @@
 package dev.idempotency.spring.web;
 
-import static dev.idempotency.spring.web.IdempotentEndpointIntegrationTest.assertProblem;
+import static dev.idempotency.spring.web.testing.Wire.assertProblem;
+import static dev.idempotency.spring.web.testing.Wire.assertReplayOf;
+import static dev.idempotency.spring.web.testing.Wire.newKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;
@@ -13,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -460,10 +461,6 @@ class EndpointResponsesIntegrationTest {
         assertThat(gate.runs()).isEqualTo(1);
     }
 
-    private static String newKey() {
-        return UUID.randomUUID().toString();
-    }
-
     private static HttpResponse<byte[]> send(String path, String key, String contentType, byte[] body,
             String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(app.uri(path)).timeout(Duration.ofSeconds(30))
@@ -473,14 +470,5 @@ class EndpointResponsesIntegrationTest {
             request.headers(headers);
         }
         return app.send(request.build());
-    }
-
-    private static void assertReplayOf(HttpResponse<byte[]> replay, HttpResponse<byte[]> first) {
-        assertThat(replay.statusCode()).isEqualTo(first.statusCode());
-        assertThat(WebApp.text(replay)).isEqualTo(WebApp.text(first));
-        assertThat(replay.body()).isEqualTo(first.body());
-        assertThat(replay.headers().firstValue("Content-Type")).isEqualTo(first.headers().firstValue("Content-Type"));
-        assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
-        assertThat(replay.headers().firstValue("Idempotent-Replayed")).hasValue("true");
     }
 }

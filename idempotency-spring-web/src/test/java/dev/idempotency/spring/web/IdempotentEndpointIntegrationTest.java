@@ -1,12 +1,13 @@
 package dev.idempotency.spring.web;
 
+import static dev.idempotency.spring.web.testing.Wire.assertProblem;
+import static dev.idempotency.spring.web.testing.Wire.newKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,7 +26,6 @@ import dev.idempotency.spring.web.testing.WebApp;
 import dev.idempotency.testing.CountingIdempotencyStore;
 
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Idempotent endpoints on a real Tomcat, asserted on the wire with the JDK's HTTP client: first calls and
@@ -35,7 +35,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class IdempotentEndpointIntegrationTest {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String PAYMENT = "{\"card\":\"4242\",\"amount\":1000}";
 
     private static WebApp app;
@@ -61,10 +60,6 @@ class IdempotentEndpointIntegrationTest {
         gate.reset();
         app.bean(SwitchableStore.class).down(false);
         store.reset();
-    }
-
-    private static String newKey() {
-        return UUID.randomUUID().toString();
     }
 
     @Test
@@ -475,16 +470,5 @@ class IdempotentEndpointIntegrationTest {
         // slf4j-simple prints WARN and above here (the build sets the level), JUL records go to the handler.
         assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).isEmpty();
         assertThat(records).isEmpty();
-    }
-
-    static JsonNode assertProblem(HttpResponse<byte[]> response, int status, String title) {
-        assertThat(response.statusCode()).as(WebApp.text(response)).isEqualTo(status);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type ->
-                assertThat(type).startsWith("application/problem+json"));
-        JsonNode problem = JSON.readTree(response.body());
-        assertThat(problem.path("status").asInt()).isEqualTo(status);
-        assertThat(problem.path("title").asString()).isEqualTo(title);
-        assertThat(problem.path("detail").asString()).isNotBlank();
-        return problem;
     }
 }

@@ -1,7 +1,7 @@
 package dev.idempotency.spring.web;
 
-import static dev.idempotency.spring.web.EndpointEdgeCasesIntegrationTest.assertReplayOf;
-import static dev.idempotency.spring.web.EndpointEdgeCasesIntegrationTest.newKey;
+import static dev.idempotency.spring.web.testing.Wire.assertReplayOf;
+import static dev.idempotency.spring.web.testing.Wire.newKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpRequest;
