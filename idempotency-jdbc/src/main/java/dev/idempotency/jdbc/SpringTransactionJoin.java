@@ -327,11 +327,7 @@ final class SpringTransactionJoin implements TransactionJoin {
                         + " its lease ran out: nothing is kept", finished.id());
                 return false;
             } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
+                failure = collect(failure, e);
             }
             if (attempt == DEFERRED_COMPLETE_ATTEMPTS || System.nanoTime() + backoffMillis * 1_000_000L > deadline) {
                 break;
@@ -346,16 +342,21 @@ final class SpringTransactionJoin implements TransactionJoin {
                 return true;
             }
         } catch (RuntimeException e) {
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
-            }
+            failure = collect(failure, e);
         }
         log.error("The transaction of idempotency record {} committed, and its completion (deferred to after the"
                 + " commit: a read-only or repeatable-read transaction) could not be written: a retry runs the body"
                 + " again once its lease ends", finished.id(), failure);
         return false;
+    }
+
+    /** The first failure of the attempts, the later ones suppressed in it. */
+    private static RuntimeException collect(@Nullable RuntimeException first, RuntimeException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 
     /** Whether the store holds {@code finished}: our claim token, with its finished status. */
